@@ -1,0 +1,79 @@
+//! `snapinspect inspect`: Consul's inspect report.
+
+use snapinspect::archive::{self, Input, ReadOptions};
+use snapinspect::error::{Error, EXIT_OK};
+use snapinspect::inspect::{self, KvOptions, KvStats, Report};
+
+/// Output layouts of inspect.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Consul's table layout.
+    Pretty,
+    /// Consul's JSON layout.
+    Json,
+    /// The meta-only layout of Consul 1.8 and older.
+    Legacy,
+}
+
+/// Arguments of `inspect`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Break KV space usage down by key prefix.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    kvdetails: Option<bool>,
+    /// Key prefix depth of the KV breakdown.
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
+    kvdepth: i64,
+    /// Only KV keys with this prefix in the breakdown.
+    #[arg(long, default_value = "")]
+    kvfilter: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    format: Format,
+    /// Fail once more than this many uncompressed bytes have been read.
+    #[arg(long, value_name = "BYTES")]
+    max_size: Option<u64>,
+    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, or - for stdin.
+    file: String,
+}
+
+/// Runs `inspect`.
+pub fn run(a: Args) -> Result<i32, Error> {
+    let enabled = a.kvdetails.unwrap_or(false);
+    let depth = if enabled {
+        inspect::kv_depth(a.kvdepth)?
+    } else {
+        2
+    };
+    let opts = ReadOptions {
+        max_size: a.max_size,
+        ..Default::default()
+    };
+    let mut kv = KvStats::new(KvOptions {
+        enabled,
+        depth,
+        filter: a.kvfilter.into_bytes(),
+    });
+    let input = Input::from_arg(&a.file);
+    let snap = archive::read(&input, &opts, &mut kv).map_err(|e| with_input(e, &input))?;
+    let mut out = match a.format {
+        Format::Pretty => Report::new(&snap, Some(&kv)).pretty(),
+        Format::Json => Report::new(&snap, Some(&kv)).json().into_bytes(),
+        Format::Legacy => inspect::legacy(&snap.meta),
+    };
+    out.push(b'\n');
+    super::emit(&out)?;
+    Ok(EXIT_OK)
+}
+
+/// Prefixes an error with the input it concerns.
+pub fn with_input(e: Error, input: &Input) -> Error {
+    match e {
+        Error::Invalid(mut i) => {
+            i.message = format!("{}: {}", input.display(), i.message);
+            Error::Invalid(i)
+        }
+        Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", input.display())),
+        other => other,
+    }
+}

@@ -1,0 +1,121 @@
+//! Command-line parsing and dispatch; each command lives in its own file.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::{CommandFactory, Parser, Subcommand};
+use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
+
+mod inspect;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a finding (differences, secrets found, a stale backup)
+  2  usage error
+  3  invalid or corrupt snapshot
+  4  I/O error (missing file, permission, network)
+  5  unsupported input (not a Consul snapshot, unknown format version)";
+
+/// Inspect, verify and decode HashiCorp Consul snapshot archives.
+#[derive(Parser, Debug)]
+#[command(name = "snapinspect", version, about, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show what a snapshot holds, as `consul snapshot inspect` does (the default command).
+    #[command(after_help = EXIT_CODES)]
+    Inspect(inspect::Args),
+}
+
+/// Names of subcommands, so that `snapinspect FILE` can mean `snapinspect inspect FILE`.
+fn subcommand_names() -> Vec<String> {
+    let cmd = Cli::command();
+    let mut names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names.push("help".into());
+    names
+}
+
+/// Rewrites Consul's single-dash long options (`-kvdetails`, `-format=json`) to clap's `--` form,
+/// and inserts `inspect` when no subcommand is named.
+fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
+    let names = subcommand_names();
+    if args.len() > 1 {
+        let first = args[1].to_string_lossy().to_string();
+        let is_global = matches!(first.as_str(), "-h" | "--help" | "-V" | "--version");
+        if !names.contains(&first) && !is_global {
+            args.insert(1, "inspect".into());
+        }
+    }
+    let sub = args
+        .get(1)
+        .map(|a| a.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let cmd = Cli::command();
+    let longs: Vec<String> = cmd
+        .find_subcommand(&sub)
+        .map(|s| {
+            s.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(args.len());
+    let mut after_dashdash = false;
+    for (i, a) in args.into_iter().enumerate() {
+        let s = a.to_string_lossy().to_string();
+        if i >= 2 && !after_dashdash && s.starts_with('-') && !s.starts_with("--") && s.len() > 2 {
+            let name = s[1..].split('=').next().unwrap_or("");
+            if longs.iter().any(|l| l == name) {
+                out.push(OsString::from(format!("-{s}")));
+                continue;
+            }
+        }
+        if s == "--" {
+            after_dashdash = true;
+        }
+        out.push(a);
+    }
+    out
+}
+
+/// Writes to stdout; a closed pipe ends the program quietly.
+pub fn emit(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("writing to standard output", e))
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(normalize(args)) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("snapinspect: {e}");
+            let code = e.exit_code();
+            if code == EXIT_IO || code == EXIT_USAGE {
+                return code;
+            }
+            code
+        }
+    }
+}

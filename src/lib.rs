@@ -1,0 +1,22 @@
+//! snapinspect: read, check, decode, compare and write HashiCorp Consul snapshot archives.
+//!
+//! The library does the work; the `snapinspect` binary parses flags and prints. A snapshot is
+//! read in one streaming pass by [`archive::read`], which checks every layer the way Consul
+//! does and feeds each record of `state.bin` to a [`state::RecordSink`]. Every command is such
+//! a sink plus a report.
+
+#![warn(missing_docs)]
+
+pub mod archive;
+pub mod error;
+pub mod gojson;
+pub mod inspect;
+pub mod meta;
+pub mod msgpack;
+pub mod pipeline;
+pub mod state;
+pub mod tabwriter;
+pub mod tarball;
+
+pub use archive::{read, read_path, Input, ReadOptions, Snapshot};
+pub use error::{Error, Result};

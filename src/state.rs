@@ -1,0 +1,555 @@
+//! `state.bin`: the FSM header and the stream of typed records, walked without copying.
+
+use crate::error::{Check, Error, Location, Result};
+use crate::msgpack::{self, Skipper, Step};
+
+/// Consul's message types, as their numbers, with the names `MessageType.String()` gives.
+pub mod types {
+    /// Register (catalog node, service or check).
+    pub const REGISTER: u8 = 0;
+    /// KV entry.
+    pub const KVS: u8 = 2;
+    /// Session.
+    pub const SESSION: u8 = 3;
+    /// Legacy ACL (very old snapshots).
+    pub const ACL: u8 = 4;
+    /// KV tombstone.
+    pub const TOMBSTONE: u8 = 5;
+    /// Network coordinate.
+    pub const COORDINATE_BATCH_UPDATE: u8 = 6;
+    /// Prepared query.
+    pub const PREPARED_QUERY: u8 = 7;
+    /// Autopilot configuration.
+    pub const AUTOPILOT: u8 = 9;
+    /// Legacy intention.
+    pub const INTENTION: u8 = 12;
+    /// Connect CA root.
+    pub const CONNECT_CA: u8 = 13;
+    /// Connect CA provider state.
+    pub const CONNECT_CA_PROVIDER_STATE: u8 = 14;
+    /// Connect CA configuration.
+    pub const CONNECT_CA_CONFIG: u8 = 15;
+    /// Raft index table entry.
+    pub const INDEX: u8 = 16;
+    /// ACL token.
+    pub const ACL_TOKEN: u8 = 17;
+    /// ACL policy.
+    pub const ACL_POLICY: u8 = 19;
+    /// Config entry.
+    pub const CONFIG_ENTRY: u8 = 22;
+    /// ACL role.
+    pub const ACL_ROLE: u8 = 23;
+    /// ACL binding rule.
+    pub const ACL_BINDING_RULE: u8 = 25;
+    /// ACL auth method.
+    pub const ACL_AUTH_METHOD: u8 = 27;
+    /// Raft chunking state (last record).
+    pub const CHUNKING_STATE: u8 = 29;
+    /// Federation state.
+    pub const FEDERATION_STATE: u8 = 30;
+    /// System metadata entry.
+    pub const SYSTEM_METADATA: u8 = 31;
+    /// Service virtual IP.
+    pub const SERVICE_VIRTUAL_IP: u8 = 32;
+    /// Free virtual IP.
+    pub const FREE_VIRTUAL_IP: u8 = 33;
+    /// Peering.
+    pub const PEERING: u8 = 35;
+    /// Peering trust bundle.
+    pub const PEERING_TRUST_BUNDLE: u8 = 38;
+    /// Peering secrets.
+    pub const PEERING_SECRET: u8 = 40;
+    /// v2 resource.
+    pub const RESOURCE: u8 = 42;
+}
+
+const NAMES: [(u8, &str); 44] = [
+    (0, "Register"),
+    (1, "Deregister"),
+    (2, "KVS"),
+    (3, "Session"),
+    (4, "ACL"),
+    (5, "Tombstone"),
+    (6, "CoordinateBatchUpdate"),
+    (7, "PreparedQuery"),
+    (8, "Txn"),
+    (9, "Autopilot"),
+    (10, "Area"),
+    (11, "ACLBootstrap"),
+    (12, "Intention"),
+    (13, "ConnectCA"),
+    (14, "ConnectCAProviderState"),
+    (15, "ConnectCAConfig"),
+    (16, "Index"),
+    (17, "ACLToken"),
+    (18, "ACLTokenDelete"),
+    (19, "ACLPolicy"),
+    (20, "ACLPolicyDelete"),
+    (21, "ConnectCALeaf"),
+    (22, "ConfigEntry"),
+    (23, "ACLRole"),
+    (24, "ACLRoleDelete"),
+    (25, "ACLBindingRule"),
+    (26, "ACLBindingRuleDelete"),
+    (27, "ACLAuthMethod"),
+    (28, "ACLAuthMethodDelete"),
+    (29, "ChunkingState"),
+    (30, "FederationState"),
+    (31, "SystemMetadata"),
+    (32, "ServiceVirtualIP"),
+    (33, "FreeVirtualIP"),
+    (34, "KindServiceName"),
+    (35, "Peering"),
+    (36, "PeeringDelete"),
+    (38, "PeeringTrustBundle"),
+    (39, "PeeringTrustBundleDelete"),
+    (40, "PeeringSecret"),
+    (41, "RaftLogVerifierCheckpoint"),
+    (42, "Resource"),
+    (43, "UpdateManualVirtualIPRequestType"),
+    (255, ""),
+];
+
+/// Types that Consul writes into snapshots (others are raft-log-only operations).
+const IN_SNAPSHOTS: [u8; 28] = [
+    0, 2, 3, 4, 5, 6, 7, 9, 12, 13, 14, 15, 16, 17, 19, 22, 23, 25, 27, 29, 30, 31, 32, 33, 35, 38,
+    40, 42,
+];
+
+/// A record's message type: its number, and the name Consul gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageType(pub u8);
+
+impl MessageType {
+    /// Consul's `String()` name, or `None` where Consul prints `Unknown(N)`.
+    pub fn known_name(self) -> Option<&'static str> {
+        NAMES
+            .iter()
+            .find(|(n, name)| *n == self.0 && !name.is_empty())
+            .map(|(_, name)| *name)
+    }
+
+    /// The name Consul prints: `KVS`, `Register`, ..., or `Unknown(N)`.
+    pub fn name(self) -> String {
+        match self.known_name() {
+            Some(n) => n.to_string(),
+            None => format!("Unknown({})", self.0),
+        }
+    }
+
+    /// True for types that Consul writes into snapshots.
+    pub fn in_snapshots(self) -> bool {
+        IN_SNAPSHOTS.contains(&self.0)
+    }
+
+    /// True for Consul Enterprise types (64 and above).
+    pub fn is_enterprise(self) -> bool {
+        self.0 >= 64 && self.0 < 128
+    }
+
+    /// Looks a type up by its name (case-insensitive) or number.
+    pub fn parse(s: &str) -> Option<MessageType> {
+        if let Ok(n) = s.parse::<u8>() {
+            return Some(MessageType(n));
+        }
+        NAMES
+            .iter()
+            .find(|(_, name)| !name.is_empty() && name.eq_ignore_ascii_case(s))
+            .map(|(n, _)| MessageType(*n))
+    }
+}
+
+/// The FSM snapshot header that starts state.bin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StateHeader {
+    /// The state store's highest table index.
+    pub last_index: u64,
+    /// Length of the header in bytes.
+    pub len: u64,
+}
+
+/// One record of state.bin.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// 1-based position of the record in state.bin.
+    pub number: u64,
+    /// The record's message type.
+    pub mtype: MessageType,
+    /// Offset of the type byte in state.bin.
+    pub offset: u64,
+    /// Length of type byte plus value.
+    pub len: u64,
+    /// Bytes Consul's inspect attributes to the record (the header counts into the first).
+    pub consul_size: u64,
+    /// The msgpack value, when the sink asked for it.
+    pub value: Option<&'a [u8]>,
+}
+
+/// Receives the header and records of a state.bin as they are walked.
+pub trait RecordSink {
+    /// Called once meta.json has been parsed (for archives, possibly after the records).
+    fn meta(&mut self, _meta: &crate::meta::SnapshotMeta) -> Result<()> {
+        Ok(())
+    }
+    /// Called once with the decoded header.
+    fn header(&mut self, _header: &StateHeader) -> Result<()> {
+        Ok(())
+    }
+    /// Whether records of this type should carry their value bytes.
+    fn wants_value(&mut self, _mtype: MessageType) -> bool {
+        false
+    }
+    /// Called once per record, in stream order.
+    fn record(&mut self, _record: &Record<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that wants nothing.
+pub struct NullSink;
+impl RecordSink for NullSink {}
+
+/// Count and Consul-accounted bytes of one record type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TypeStat {
+    /// Number of records.
+    pub count: u64,
+    /// Bytes, as Consul's inspect counts them.
+    pub size: u64,
+}
+
+/// Largest header accepted; a real one is about 20 bytes.
+const MAX_HEADER: usize = 64 * 1024;
+/// Default largest record whose bytes are kept for a sink that wants them.
+pub const DEFAULT_MAX_RECORD: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Header,
+    Type,
+    Value,
+}
+
+/// Walks a state.bin fed in chunks: finds the header and each record's type and extent.
+pub struct StateWalker {
+    phase: Phase,
+    skipper: Skipper,
+    offset: u64,
+    records: u64,
+    cur_type: u8,
+    cur_start: u64,
+    prev_end: u64,
+    buf: Vec<u8>,
+    capturing: bool,
+    max_record: usize,
+    header: Option<StateHeader>,
+    stats: Box<[TypeStat; 256]>,
+    last_type: Option<MessageType>,
+}
+
+impl Default for StateWalker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StateWalker {
+    /// A walker at the start of a state.bin.
+    pub fn new() -> Self {
+        StateWalker {
+            phase: Phase::Header,
+            skipper: Skipper::new(),
+            offset: 0,
+            records: 0,
+            cur_type: 0,
+            cur_start: 0,
+            prev_end: 0,
+            buf: Vec::new(),
+            capturing: true,
+            max_record: DEFAULT_MAX_RECORD,
+            header: None,
+            stats: Box::new([TypeStat::default(); 256]),
+            last_type: None,
+        }
+    }
+
+    /// Sets the largest record value that is kept in memory for a sink.
+    pub fn with_max_record(mut self, max: usize) -> Self {
+        self.max_record = max;
+        self
+    }
+
+    /// Bytes of state.bin consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Records completed so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// The header, once read.
+    pub fn header(&self) -> Option<StateHeader> {
+        self.header
+    }
+
+    /// Per-type counts and sizes, indexed by type number.
+    pub fn stats(&self) -> &[TypeStat; 256] {
+        &self.stats
+    }
+
+    /// Type of the last complete record.
+    pub fn last_type(&self) -> Option<MessageType> {
+        self.last_type
+    }
+
+    fn record_error(&self, message: String, at: u64) -> Error {
+        Error::invalid(
+            Check::Record,
+            message,
+            Location::member("state.bin")
+                .record(self.records + 1, Some(MessageType(self.cur_type).name()))
+                .at(at, "state.bin"),
+        )
+    }
+
+    /// Feeds the next chunk of state.bin.
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<()> {
+        let mut i = 0usize;
+        while i < chunk.len() {
+            match self.phase {
+                Phase::Header => {
+                    let step = self.skipper.advance(&chunk[i..]).map_err(|e| {
+                        Error::invalid(
+                            Check::Header,
+                            format!("state.bin header is not valid msgpack: {e}"),
+                            Location::member("state.bin").at(e.offset, "state.bin"),
+                        )
+                    })?;
+                    let used = match step {
+                        Step::Done(n) => n,
+                        Step::NeedMore => chunk.len() - i,
+                    };
+                    if self.buf.len() + used > MAX_HEADER {
+                        return Err(Error::invalid(
+                            Check::Header,
+                            format!("state.bin header is larger than {MAX_HEADER} bytes"),
+                            Location::member("state.bin").at(0, "state.bin"),
+                        ));
+                    }
+                    self.buf.extend_from_slice(&chunk[i..i + used]);
+                    i += used;
+                    self.offset += used as u64;
+                    if let Step::Done(_) = step {
+                        let h = parse_header(&self.buf)?;
+                        self.header = Some(h);
+                        // Consul's inspect counts the header into the first record.
+                        self.prev_end = 0;
+                        self.buf.clear();
+                        sink.header(&h)?;
+                        self.phase = Phase::Type;
+                    }
+                }
+                Phase::Type => {
+                    self.cur_type = chunk[i];
+                    self.cur_start = self.offset;
+                    i += 1;
+                    self.offset += 1;
+                    self.skipper.reset();
+                    self.buf.clear();
+                    self.capturing = sink.wants_value(MessageType(self.cur_type));
+                    self.phase = Phase::Value;
+                }
+                Phase::Value => {
+                    let value_start = self.cur_start + 1;
+                    let step = self.skipper.advance(&chunk[i..]).map_err(|e| {
+                        self.record_error(
+                            format!("malformed msgpack value: {e}"),
+                            value_start + e.offset,
+                        )
+                    })?;
+                    let used = match step {
+                        Step::Done(n) => n,
+                        Step::NeedMore => chunk.len() - i,
+                    };
+                    if self.capturing {
+                        if self.buf.len() + used > self.max_record {
+                            return Err(Error::invalid(
+                                Check::Limit,
+                                format!(
+                                    "record value is larger than the {} byte limit for decoded records",
+                                    self.max_record
+                                ),
+                                Location::member("state.bin")
+                                    .record(self.records + 1, Some(MessageType(self.cur_type).name()))
+                                    .at(self.cur_start, "state.bin"),
+                            ));
+                        }
+                        self.buf.extend_from_slice(&chunk[i..i + used]);
+                    }
+                    i += used;
+                    self.offset += used as u64;
+                    if let Step::Done(_) = step {
+                        self.records += 1;
+                        let mtype = MessageType(self.cur_type);
+                        let consul_size = self.offset - self.prev_end;
+                        self.prev_end = self.offset;
+                        let st = &mut self.stats[self.cur_type as usize];
+                        st.count += 1;
+                        st.size += consul_size;
+                        self.last_type = Some(mtype);
+                        let rec = Record {
+                            number: self.records,
+                            mtype,
+                            offset: self.cur_start,
+                            len: self.offset - self.cur_start,
+                            consul_size,
+                            value: if self.capturing {
+                                Some(&self.buf)
+                            } else {
+                                None
+                            },
+                        };
+                        sink.record(&rec)?;
+                        self.phase = Phase::Type;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares the end of state.bin; fails if it ended inside the header or a record.
+    pub fn finish(&mut self) -> Result<StateHeader> {
+        match self.phase {
+            Phase::Header => Err(Error::invalid(
+                Check::Header,
+                if self.offset == 0 {
+                    "state.bin is empty: it has no header".to_string()
+                } else {
+                    format!("state.bin ends inside its header after {} bytes", self.offset)
+                },
+                Location::member("state.bin").at(self.offset, "state.bin"),
+            )),
+            Phase::Value => Err(self.record_error(
+                format!(
+                    "state.bin ends inside a record: the record starts at byte {} and the stream ends {} bytes later",
+                    self.cur_start,
+                    self.offset - self.cur_start
+                ),
+                self.offset,
+            )),
+            Phase::Type => Ok(self.header.expect("header is read before records")),
+        }
+    }
+}
+
+fn parse_header(buf: &[u8]) -> Result<StateHeader> {
+    let loc = || Location::member("state.bin").at(0, "state.bin");
+    let v = msgpack::decode_exact(buf).map_err(|e| {
+        Error::invalid(
+            Check::Header,
+            format!("state.bin header is not valid msgpack: {e}"),
+            loc(),
+        )
+    })?;
+    let entries = match &v {
+        msgpack::Value::Map(entries) => entries,
+        _ => {
+            return Err(Error::invalid(
+                Check::Header,
+                "state.bin header is not a msgpack map {\"LastIndex\": N}",
+                loc(),
+            ))
+        }
+    };
+    let last = entries
+        .iter()
+        .find(|(k, _)| k.as_bytes() == Some(b"LastIndex"))
+        .map(|(_, v)| v);
+    match last {
+        Some(v) => match v.as_u64() {
+            Some(n) => Ok(StateHeader { last_index: n, len: buf.len() as u64 }),
+            None => Err(Error::invalid(
+                Check::Header,
+                "state.bin header's LastIndex is not an unsigned integer",
+                loc(),
+            )),
+        },
+        None if entries.is_empty() => Err(Error::Unsupported(
+            "state.bin starts with an empty header map, not Consul's {\"LastIndex\": N}: this looks like a Nomad snapshot".into(),
+        )),
+        None => Err(Error::Unsupported(
+            "state.bin header has no LastIndex: this is not a Consul FSM snapshot".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Collect(Vec<(u8, u64, u64, Option<Vec<u8>>)>);
+    impl RecordSink for Collect {
+        fn wants_value(&mut self, t: MessageType) -> bool {
+            t.0 == 2
+        }
+        fn record(&mut self, r: &Record<'_>) -> Result<()> {
+            self.0.push((
+                r.mtype.0,
+                r.offset,
+                r.consul_size,
+                r.value.map(|v| v.to_vec()),
+            ));
+            Ok(())
+        }
+    }
+
+    fn stream() -> Vec<u8> {
+        let mut s = vec![0x81, 0xa9];
+        s.extend_from_slice(b"LastIndex");
+        s.push(5);
+        s.extend_from_slice(&[2, 0x81, 0xa1, b'K', 0xa1, b'v']);
+        s.extend_from_slice(&[16, 0x92, 1, 2]);
+        s
+    }
+
+    #[test]
+    fn walks_records_in_any_chunking() {
+        let s = stream();
+        for chunk in 1..=s.len() {
+            let mut w = StateWalker::new();
+            let mut c = Collect(Vec::new());
+            for part in s.chunks(chunk) {
+                w.feed(part, &mut c).unwrap();
+            }
+            let h = w.finish().unwrap();
+            assert_eq!(h.last_index, 5);
+            assert_eq!(c.0.len(), 2);
+            assert_eq!(
+                c.0[0],
+                (2, 12, 18, Some(vec![0x81, 0xa1, b'K', 0xa1, b'v']))
+            );
+            assert_eq!(c.0[1], (16, 18, 4, None));
+        }
+    }
+
+    #[test]
+    fn truncation_is_reported_with_record_and_offset() {
+        let s = stream();
+        let mut w = StateWalker::new();
+        w.feed(&s[..s.len() - 1], &mut NullSink).unwrap();
+        let e = w.finish().unwrap_err().to_string();
+        assert!(e.contains("record 2 (Index)"), "{e}");
+        assert!(e.contains("byte 21 of the state.bin"), "{e}");
+    }
+
+    #[test]
+    fn names_match_consul() {
+        assert_eq!(MessageType(2).name(), "KVS");
+        assert_eq!(MessageType(37).name(), "Unknown(37)");
+        assert_eq!(MessageType(65).name(), "Unknown(65)");
+        assert_eq!(MessageType::parse("acltoken"), Some(MessageType(17)));
+    }
+}
