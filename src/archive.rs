@@ -272,7 +272,7 @@ pub fn read_archive<R: Read + Send + 'static>(
     }
     prefix.truncate(got);
     let is_gzip = got >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b;
-    let is_tar = got >= 262 && &prefix[257..262] == b"ustar";
+    let is_tar = got >= 512 && crate::tarball::looks_like_tar(&prefix[..512]);
     if !is_gzip && !is_tar {
         if let Some(what) = sniff_unsupported(&prefix) {
             return Err(Error::Unsupported(format!(
@@ -474,7 +474,9 @@ pub fn read_tar<B: BufRead>(
 
     // Consul drains the decompressor after the tar's end: anything left is an error.
     let mut stream = tar.into_inner();
+    // A plain tar (which Consul cannot read at all) may carry tar's zero record padding.
     let mut leftover: u64 = 0;
+    let mut nonzero = false;
     loop {
         let n = {
             let buf = stream
@@ -483,12 +485,13 @@ pub fn read_tar<B: BufRead>(
             if buf.is_empty() {
                 break;
             }
+            nonzero = nonzero || buf.iter().any(|&b| b != 0);
             buf.len()
         };
         leftover += n as u64;
         stream.consume(n);
     }
-    if leftover > 0 {
+    if leftover > 0 && (format == Format::Gzip || nonzero) {
         return Err(Error::invalid(
             Check::Trailing,
             format!("{leftover} unread uncompressed bytes remain after the end of the tar archive"),
@@ -549,10 +552,7 @@ fn finish(
 
 fn hash_err(message: String, line: Option<usize>) -> Error {
     let mut loc = Location::member("SHA256SUMS");
-    if let Some(l) = line {
-        loc.offset = Some(l as u64);
-        loc.offset_in = Some("SHA256SUMS lines (line number)");
-    }
+    loc.line = line.map(|l| l as u64);
     Error::invalid(
         Check::Hash,
         format!("failed checking integrity of snapshot: {message}"),

@@ -29,6 +29,8 @@ pub struct Location {
     pub record: Option<u64>,
     /// Record type name, when known.
     pub record_type: Option<String>,
+    /// Line number (1-based) in a text member such as SHA256SUMS.
+    pub line: Option<u64>,
 }
 
 impl Location {
@@ -55,7 +57,10 @@ impl Location {
     }
 
     fn is_empty(&self) -> bool {
-        self.member.is_none() && self.offset.is_none() && self.record.is_none()
+        self.member.is_none()
+            && self.offset.is_none()
+            && self.record.is_none()
+            && self.line.is_none()
     }
 }
 
@@ -64,6 +69,9 @@ impl fmt::Display for Location {
         let mut parts = Vec::new();
         if let Some(m) = &self.member {
             parts.push(m.clone());
+        }
+        if let Some(l) = self.line {
+            parts.push(format!("line {l}"));
         }
         if let Some(r) = self.record {
             match &self.record_type {
@@ -166,7 +174,7 @@ pub enum Error {
     },
     /// The snapshot is invalid or corrupt.
     #[error("invalid snapshot: {0}")]
-    Invalid(Invalid),
+    Invalid(Box<Invalid>),
     /// The input is of a kind snapinspect does not support.
     #[error("unsupported input: {0}")]
     Unsupported(String),
@@ -178,11 +186,11 @@ pub enum Error {
 impl Error {
     /// Builds an invalid-snapshot error.
     pub fn invalid(check: Check, message: impl Into<String>, location: Location) -> Self {
-        Error::Invalid(Invalid {
+        Error::Invalid(Box::new(Invalid {
             check,
             message: message.into(),
             location,
-        })
+        }))
     }
 
     /// Builds an I/O error with context.

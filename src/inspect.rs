@@ -179,6 +179,27 @@ fn sort_rows(rows: &mut [Row]) {
 }
 
 impl Report {
+    /// Builds a report from rows in any order, sorting them as Consul does.
+    pub fn from_parts(
+        meta: ReportMeta,
+        mut stats: Vec<Row>,
+        mut stats_kv: Option<Vec<Row>>,
+        total_size: u64,
+        total_size_kv: u64,
+    ) -> Report {
+        sort_rows(&mut stats);
+        if let Some(rows) = stats_kv.as_mut() {
+            sort_rows(rows);
+        }
+        Report {
+            meta,
+            stats,
+            stats_kv,
+            total_size,
+            total_size_kv,
+        }
+    }
+
     /// Builds the report from a read snapshot and its KV breakdown.
     pub fn new(snap: &Snapshot, kv: Option<&KvStats>) -> Report {
         let mut stats: Vec<Row> = snap

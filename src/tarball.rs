@@ -102,6 +102,15 @@ fn cstr(field: &[u8]) -> &[u8] {
     }
 }
 
+/// True when a block is a plausible start of a tar archive: a header with a valid checksum,
+/// or an all-zero end-of-archive block.
+pub fn looks_like_tar(block: &[u8]) -> bool {
+    match <&[u8; 512]>::try_from(block) {
+        Ok(b) => b.iter().all(|&x| x == 0) || checksum_ok(b),
+        Err(_) => false,
+    }
+}
+
 fn checksum_ok(block: &[u8; 512]) -> bool {
     let Some(want) = parse_octal(&block[148..156]) else {
         return false;
