@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod error;
+pub mod generate;
 pub mod gojson;
 pub mod inspect;
 pub mod meta;

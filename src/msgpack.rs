@@ -437,11 +437,11 @@ impl<'a> Decoder<'a> {
             }
             0xc2 => Value::Bool(false),
             0xc3 => Value::Bool(true),
-            0xc4 | 0xc5 | 0xc6 => {
+            0xc4..=0xc6 => {
                 let n = self.uint(1 << (m - 0xc4))?;
                 Value::Bin(self.take(n)?)
             }
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 let n = self.uint(1 << (m - 0xc7))?;
                 let t = self.take(1)?[0] as i8;
                 Value::Ext(t, self.take(n)?)
@@ -457,7 +457,7 @@ impl<'a> Decoder<'a> {
                 let t = self.take(1)?[0] as i8;
                 Value::Ext(t, self.take(1 << (m - 0xd4))?)
             }
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = self.uint(1 << (m - 0xd9))?;
                 Value::Raw(self.take(n)?)
             }

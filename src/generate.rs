@@ -1,0 +1,674 @@
+//! Realistic synthetic state.bin streams of any size, shaped as Consul 1.8.7 writes records,
+//! for benchmarks and scale tests.
+
+use std::io::{self, Write};
+
+use crate::msgpack::encode as e;
+use crate::state::types;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct GenOptions {
+    /// Approximate length of state.bin in bytes.
+    pub size: u64,
+    /// Seed; the same seed and size give the same bytes.
+    pub seed: u64,
+}
+
+/// A small deterministic PRNG (SplitMix64), hand-written so that generated files stay
+/// byte-identical across dependency upgrades, which keeps cached benchmark inputs valid.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let r = self.next().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
+    }
+}
+
+const WORDS: &[&str] = &[
+    "service",
+    "config",
+    "enabled",
+    "true",
+    "false",
+    "timeout",
+    "30s",
+    "replicas",
+    "region",
+    "us-east-1",
+    "eu-west-1",
+    "endpoint",
+    "https://api.internal",
+    "port",
+    "8080",
+    "database",
+    "postgres",
+    "user",
+    "app",
+    "pool",
+    "max",
+    "min",
+    "retry",
+    "backoff",
+    "feature",
+    "flag",
+    "rollout",
+    "percent",
+    "owner",
+    "team-platform",
+    "version",
+    "v2.3.1",
+    "{",
+    "}",
+    ":",
+    ",",
+    "\"name\"",
+    "\"value\"",
+    "log_level",
+    "info",
+    "debug",
+    "cache",
+    "ttl",
+    "3600",
+    "weight",
+];
+
+/// A pseudo-random text corpus that values are cut from.
+fn corpus(rng: &mut Rng) -> Vec<u8> {
+    let mut text = Vec::with_capacity(1 << 17);
+    while text.len() < (1 << 17) {
+        text.extend_from_slice(WORDS[rng.below(WORDS.len() as u64) as usize].as_bytes());
+        text.push(if rng.below(12) == 0 { b'\n' } else { b' ' });
+    }
+    text
+}
+
+fn key(out: &mut Vec<u8>, k: &str) {
+    e::raw(out, k.as_bytes());
+}
+
+fn uuid(rng: &mut Rng) -> String {
+    let a = rng.next();
+    let b = rng.next();
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Go's time.Time MarshalBinary for a UTC time.
+fn go_time(unix: i64) -> [u8; 15] {
+    let mut t = [0u8; 15];
+    t[0] = 1;
+    t[1..9].copy_from_slice(&(unix + 62_135_596_800).to_be_bytes());
+    t[13..15].copy_from_slice(&[0xff, 0xff]);
+    t
+}
+
+fn register_node(out: &mut Vec<u8>, node: &str, id: &str, addr: &str, idx: u64) {
+    e::map_len(out, 13);
+    key(out, "Address");
+    e::raw(out, addr.as_bytes());
+    key(out, "Check");
+    e::nil(out);
+    key(out, "Checks");
+    e::nil(out);
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "Datacenter");
+    e::raw(out, b"dc1");
+    key(out, "ID");
+    e::raw(out, id.as_bytes());
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Node");
+    e::raw(out, node.as_bytes());
+    key(out, "NodeMeta");
+    e::map_len(out, 1);
+    key(out, "rack");
+    e::raw(out, format!("r{}", idx % 16).as_bytes());
+    key(out, "Service");
+    e::nil(out);
+    key(out, "SkipNodeUpdate");
+    e::bool(out, false);
+    key(out, "TaggedAddresses");
+    e::map_len(out, 2);
+    key(out, "lan");
+    e::raw(out, addr.as_bytes());
+    key(out, "wan");
+    e::raw(out, addr.as_bytes());
+    key(out, "Token");
+    e::raw(out, b"");
+}
+
+fn service(out: &mut Vec<u8>, name: &str, id: &str, port: u64, idx: u64) {
+    e::map_len(out, 15);
+    key(out, "Address");
+    e::raw(out, b"");
+    key(out, "Connect");
+    e::map_len(out, 2);
+    key(out, "Native");
+    e::bool(out, false);
+    key(out, "SidecarService");
+    e::nil(out);
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "EnableTagOverride");
+    e::bool(out, false);
+    key(out, "ID");
+    e::raw(out, id.as_bytes());
+    key(out, "Kind");
+    e::raw(out, b"");
+    key(out, "LocallyRegisteredAsSidecar");
+    e::bool(out, false);
+    key(out, "Meta");
+    e::nil(out);
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Port");
+    e::uint(out, port);
+    key(out, "Proxy");
+    e::map_len(out, 8);
+    key(out, "Config");
+    e::nil(out);
+    key(out, "DestinationServiceID");
+    e::raw(out, b"");
+    key(out, "DestinationServiceName");
+    e::raw(out, b"");
+    key(out, "Expose");
+    e::map_len(out, 2);
+    key(out, "Checks");
+    e::bool(out, false);
+    key(out, "Paths");
+    e::nil(out);
+    key(out, "LocalServiceAddress");
+    e::raw(out, b"");
+    key(out, "LocalServicePort");
+    e::uint(out, 0);
+    key(out, "MeshGateway");
+    e::map_len(out, 1);
+    key(out, "Mode");
+    e::raw(out, b"");
+    key(out, "Upstreams");
+    e::nil(out);
+    key(out, "Service");
+    e::raw(out, name.as_bytes());
+    key(out, "TaggedAddresses");
+    e::nil(out);
+    key(out, "Tags");
+    e::array_len(out, 2);
+    e::raw(out, b"v1");
+    e::raw(out, b"primary");
+    key(out, "Weights");
+    e::map_len(out, 2);
+    key(out, "Passing");
+    e::uint(out, 1);
+    key(out, "Warning");
+    e::uint(out, 1);
+}
+
+fn check(out: &mut Vec<u8>, node: &str, check_id: &str, svc: &str, status: &str, idx: u64) {
+    e::map_len(out, 13);
+    key(out, "CheckID");
+    e::raw(out, check_id.as_bytes());
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "Definition");
+    e::map_len(out, 4);
+    key(out, "HTTP");
+    e::raw(out, b"");
+    key(out, "Interval");
+    e::uint(out, 10_000_000_000);
+    key(out, "TCP");
+    e::raw(out, b"");
+    key(out, "Timeout");
+    e::uint(out, 0);
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Name");
+    e::raw(out, format!("check {check_id}").as_bytes());
+    key(out, "Node");
+    e::raw(out, node.as_bytes());
+    key(out, "Notes");
+    e::raw(out, b"");
+    key(out, "Output");
+    e::raw(out, b"HTTP GET http://127.0.0.1/health: 200 OK");
+    key(out, "ServiceID");
+    e::raw(out, svc.as_bytes());
+    key(out, "ServiceName");
+    e::raw(out, svc.split('-').next().unwrap_or("").as_bytes());
+    key(out, "ServiceTags");
+    e::nil(out);
+    key(out, "Status");
+    e::raw(out, status.as_bytes());
+    key(out, "Type");
+    e::raw(out, b"http");
+}
+
+/// Wraps a node's fields around a service or check payload (as Consul's Register records do).
+fn register_with(
+    out: &mut Vec<u8>,
+    node: &str,
+    addr: &str,
+    idx: u64,
+    svc: Option<&[u8]>,
+    chk: Option<&[u8]>,
+) {
+    e::map_len(out, 13);
+    key(out, "Address");
+    e::raw(out, addr.as_bytes());
+    key(out, "Check");
+    match chk {
+        Some(c) => out.extend_from_slice(c),
+        None => e::nil(out),
+    }
+    key(out, "Checks");
+    e::nil(out);
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "Datacenter");
+    e::raw(out, b"dc1");
+    key(out, "ID");
+    e::raw(out, b"");
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Node");
+    e::raw(out, node.as_bytes());
+    key(out, "NodeMeta");
+    e::nil(out);
+    key(out, "Service");
+    match svc {
+        Some(s) => out.extend_from_slice(s),
+        None => e::nil(out),
+    }
+    key(out, "SkipNodeUpdate");
+    e::bool(out, false);
+    key(out, "TaggedAddresses");
+    e::nil(out);
+    key(out, "Token");
+    e::raw(out, b"");
+}
+
+fn kv(out: &mut Vec<u8>, k: &[u8], value: &[u8], flags: u64, idx: u64) {
+    e::map_len(out, 7);
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "Flags");
+    e::uint(out, flags);
+    key(out, "Key");
+    e::raw(out, k);
+    key(out, "LockIndex");
+    e::uint(out, 0);
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Session");
+    e::raw(out, b"");
+    key(out, "Value");
+    e::raw(out, value);
+}
+
+fn token(out: &mut Vec<u8>, rng: &mut Rng, n: u64, idx: u64) {
+    e::map_len(out, 17);
+    key(out, "AccessorID");
+    e::raw(out, uuid(rng).as_bytes());
+    key(out, "AuthMethod");
+    e::raw(out, b"");
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "CreateTime");
+    e::raw(out, &go_time(1_790_000_000 + n as i64));
+    key(out, "Description");
+    e::raw(out, format!("generated token {n}").as_bytes());
+    key(out, "ExpirationTTL");
+    e::uint(out, 0);
+    key(out, "ExpirationTime");
+    e::nil(out);
+    key(out, "Hash");
+    let mut h = [0u8; 32];
+    rng.fill(&mut h);
+    e::raw(out, &h);
+    key(out, "Local");
+    e::bool(out, false);
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "NodeIdentities");
+    e::nil(out);
+    key(out, "Policies");
+    e::array_len(out, 1);
+    e::map_len(out, 2);
+    key(out, "ID");
+    e::raw(out, b"00000000-0000-0000-0000-000000000001");
+    key(out, "Name");
+    e::raw(out, b"global-management");
+    key(out, "Roles");
+    e::nil(out);
+    key(out, "Rules");
+    e::raw(out, b"");
+    key(out, "SecretID");
+    e::raw(out, uuid(rng).as_bytes());
+    key(out, "ServiceIdentities");
+    e::nil(out);
+    key(out, "Type");
+    e::raw(out, b"");
+}
+
+fn session(out: &mut Vec<u8>, id: &str, node: &str, idx: u64) {
+    e::map_len(out, 11);
+    key(out, "Behavior");
+    e::raw(out, b"release");
+    key(out, "Checks");
+    e::array_len(out, 1);
+    e::raw(out, b"serfHealth");
+    key(out, "CreateIndex");
+    e::uint(out, idx);
+    key(out, "ID");
+    e::raw(out, id.as_bytes());
+    key(out, "LockDelay");
+    e::uint(out, 15_000_000_000);
+    key(out, "ModifyIndex");
+    e::uint(out, idx);
+    key(out, "Name");
+    e::raw(out, b"leader-election");
+    key(out, "Node");
+    e::raw(out, node.as_bytes());
+    key(out, "NodeChecks");
+    e::array_len(out, 1);
+    e::raw(out, b"serfHealth");
+    key(out, "ServiceChecks");
+    e::nil(out);
+    key(out, "TTL");
+    e::raw(out, b"");
+}
+
+fn index(out: &mut Vec<u8>, k: &str, v: u64) {
+    e::map_len(out, 2);
+    key(out, "Key");
+    e::raw(out, k.as_bytes());
+    key(out, "Value");
+    e::uint(out, v);
+}
+
+struct Out<'w, W: Write> {
+    w: &'w mut W,
+    len: u64,
+    rec: Vec<u8>,
+}
+
+impl<W: Write> Out<'_, W> {
+    fn record(&mut self, t: u8) -> io::Result<()> {
+        self.w.write_all(&[t])?;
+        self.w.write_all(&self.rec)?;
+        self.len += 1 + self.rec.len() as u64;
+        self.rec.clear();
+        Ok(())
+    }
+}
+
+/// Writes a state.bin of about `opts.size` bytes; returns its length and LastIndex.
+pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64, u64)> {
+    let mut rng = Rng(opts.seed ^ 0x5eed_5eed);
+    let text = corpus(&mut rng);
+    let nodes = (opts.size / (1 << 20)).clamp(3, 2000);
+    let kv_budget = opts.size.saturating_sub(nodes * 3000);
+    let mut idx: u64 = 10;
+    let last_index = 10 + nodes * 5 + opts.size / 4096 + 100;
+    let mut o = Out {
+        w,
+        len: 0,
+        rec: Vec::with_capacity(1 << 17),
+    };
+    // Header.
+    e::map_len(&mut o.rec, 1);
+    key(&mut o.rec, "LastIndex");
+    e::uint(&mut o.rec, last_index);
+    o.w.write_all(&o.rec)?;
+    o.len += o.rec.len() as u64;
+    o.rec.clear();
+    // Catalog: each node, then its services, then its checks.
+    let mut buf = Vec::new();
+    let mut buf2 = Vec::new();
+    for n in 0..nodes {
+        let node = format!("node-{n:05}");
+        let addr = format!("10.{}.{}.{}", n / 65536 % 256, n / 256 % 256, n % 256);
+        idx += 1;
+        register_node(&mut o.rec, &node, &uuid(&mut rng), &addr, idx);
+        o.record(types::REGISTER)?;
+        for s in 0..2 {
+            let name = ["web", "api", "db", "cache"][((n + s) % 4) as usize];
+            let id = format!("{name}-{n}-{s}");
+            buf.clear();
+            service(&mut buf, name, &id, 8000 + s, idx);
+            register_with(&mut o.rec, &node, &addr, idx, Some(&buf), None);
+            o.record(types::REGISTER)?;
+        }
+        for s in 0..2 {
+            let name = ["web", "api", "db", "cache"][((n + s) % 4) as usize];
+            buf2.clear();
+            let status = if rng.below(50) == 0 {
+                "critical"
+            } else {
+                "passing"
+            };
+            check(
+                &mut buf2,
+                &node,
+                &format!("service:{name}-{n}-{s}"),
+                &format!("{name}-{n}-{s}"),
+                status,
+                idx,
+            );
+            register_with(&mut o.rec, &node, &addr, idx, None, Some(&buf2));
+            o.record(types::REGISTER)?;
+        }
+    }
+    for n in 0..nodes.min(64) {
+        e::array_len(&mut o.rec, 1);
+        e::map_len(&mut o.rec, 3);
+        key(&mut o.rec, "Coord");
+        e::map_len(&mut o.rec, 4);
+        key(&mut o.rec, "Adjustment");
+        o.rec.extend_from_slice(&[0xcb]);
+        o.rec.extend_from_slice(&0.001f64.to_bits().to_be_bytes());
+        key(&mut o.rec, "Error");
+        o.rec.extend_from_slice(&[0xcb]);
+        o.rec.extend_from_slice(&1.5f64.to_bits().to_be_bytes());
+        key(&mut o.rec, "Height");
+        o.rec.extend_from_slice(&[0xcb]);
+        o.rec.extend_from_slice(&0.0001f64.to_bits().to_be_bytes());
+        key(&mut o.rec, "Vec");
+        e::array_len(&mut o.rec, 8);
+        for _ in 0..8 {
+            o.rec.push(0xcb);
+            o.rec
+                .extend_from_slice(&((rng.below(1000) as f64) / 1e4).to_bits().to_be_bytes());
+        }
+        key(&mut o.rec, "Node");
+        e::raw(&mut o.rec, format!("node-{n:05}").as_bytes());
+        key(&mut o.rec, "Segment");
+        e::raw(&mut o.rec, b"");
+        o.record(types::COORDINATE_BATCH_UPDATE)?;
+    }
+    let sessions: Vec<String> = (0..nodes.min(32)).map(|_| uuid(&mut rng)).collect();
+    for (i, s) in sessions.iter().enumerate() {
+        session(&mut o.rec, s, &format!("node-{i:05}"), idx);
+        o.record(types::SESSION)?;
+    }
+    for t in 0..(nodes / 4).max(3) {
+        token(&mut o.rec, &mut rng, t, idx);
+        o.record(types::ACL_TOKEN)?;
+    }
+    // KV: nested keys in sorted order, values from 10 B to 64 KiB, mostly text.
+    let mut value = vec![0u8; 65536];
+    let start_len = o.len;
+    let (mut a, mut b, mut c) = (0u32, 0u32, 0u32);
+    let mut kvs = 0u64;
+    while o.len - start_len < kv_budget {
+        let k = format!("app/{:03}/env-{:02}/item-{:06}", a, b, c);
+        c += 1;
+        if c == 200 {
+            c = 0;
+            b += 1;
+            if b == 10 {
+                b = 0;
+                a += 1;
+            }
+        }
+        // Log-uniform size between 10 B and 64 KiB.
+        let exp = rng.below(13_000) as f64 / 1000.0;
+        let size = (10.0 * 2f64.powf(exp)).min(65536.0) as usize;
+        let v = &mut value[..size];
+        if rng.below(4) == 0 {
+            rng.fill(v);
+        } else {
+            let start = rng.below((text.len() - size) as u64) as usize;
+            v.copy_from_slice(&text[start..start + size]);
+        }
+        idx += 1;
+        kv(
+            &mut o.rec,
+            k.as_bytes(),
+            v,
+            rng.below(3),
+            idx.min(last_index),
+        );
+        o.record(types::KVS)?;
+        kvs += 1;
+    }
+    for t in 0..3 {
+        kv(
+            &mut o.rec,
+            format!("deleted/{t}").as_bytes(),
+            b"",
+            0,
+            last_index,
+        );
+        o.record(types::TOMBSTONE)?;
+    }
+    // Autopilot.
+    e::map_len(&mut o.rec, 10);
+    key(&mut o.rec, "CleanupDeadServers");
+    e::bool(&mut o.rec, true);
+    key(&mut o.rec, "CreateIndex");
+    e::uint(&mut o.rec, 5);
+    key(&mut o.rec, "DisableUpgradeMigration");
+    e::bool(&mut o.rec, false);
+    key(&mut o.rec, "LastContactThreshold");
+    e::uint(&mut o.rec, 200_000_000);
+    key(&mut o.rec, "MaxTrailingLogs");
+    e::uint(&mut o.rec, 250);
+    key(&mut o.rec, "MinQuorum");
+    e::uint(&mut o.rec, 0);
+    key(&mut o.rec, "ModifyIndex");
+    e::uint(&mut o.rec, 5);
+    key(&mut o.rec, "RedundancyZoneTag");
+    e::raw(&mut o.rec, b"");
+    key(&mut o.rec, "ServerStabilizationTime");
+    e::uint(&mut o.rec, 10_000_000_000);
+    key(&mut o.rec, "UpgradeVersionTag");
+    e::raw(&mut o.rec, b"");
+    o.record(types::AUTOPILOT)?;
+    let _ = kvs;
+    for (k, v) in [
+        ("acl-tokens", idx.min(last_index)),
+        ("checks", last_index),
+        ("coordinates", last_index),
+        ("kvs", last_index),
+        ("nodes", last_index),
+        ("services", last_index),
+        ("sessions", last_index),
+        ("tombstones", last_index),
+    ] {
+        index(&mut o.rec, k, v);
+        o.record(types::INDEX)?;
+    }
+    e::map_len(&mut o.rec, 1);
+    key(&mut o.rec, "ChunkMap");
+    e::map_len(&mut o.rec, 0);
+    o.record(types::CHUNKING_STATE)?;
+    o.w.flush()?;
+    Ok((o.len, last_index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{NullSink, StateWalker};
+
+    #[test]
+    fn generated_state_walks_and_is_deterministic() {
+        let mut a = Vec::new();
+        let (len, last) = generate_state(
+            GenOptions {
+                size: 2 << 20,
+                seed: 7,
+            },
+            &mut a,
+        )
+        .unwrap();
+        assert_eq!(len as usize, a.len());
+        assert!(
+            a.len() > 2 << 20 && a.len() < (2 << 20) + 200_000,
+            "{}",
+            a.len()
+        );
+        let mut w = StateWalker::new();
+        w.feed(&a, &mut NullSink).unwrap();
+        assert_eq!(w.finish().unwrap().last_index, last);
+        assert!(w.stats()[types::KVS as usize].count > 100);
+        // Every record is one map whose keys are strings sorted as Go's codec sorts them.
+        struct Keys(u64);
+        impl crate::state::RecordSink for Keys {
+            fn wants_value(&mut self, _: crate::state::MessageType) -> bool {
+                true
+            }
+            fn record(&mut self, r: &crate::state::Record<'_>) -> crate::Result<()> {
+                let v = crate::msgpack::decode_exact(r.value.unwrap()).unwrap();
+                let v = match v {
+                    crate::msgpack::Value::Array(mut a) => a.remove(0),
+                    v => v,
+                };
+                let crate::msgpack::Value::Map(m) = v else {
+                    panic!("record {} not a map", r.number)
+                };
+                let keys: Vec<&[u8]> = m.iter().map(|(k, _)| k.as_bytes().unwrap()).collect();
+                let mut sorted = keys.clone();
+                sorted.sort();
+                assert_eq!(keys, sorted, "record {}", r.number);
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        let mut k = Keys(0);
+        let mut w2 = StateWalker::new();
+        w2.feed(&a, &mut k).unwrap();
+        assert_eq!(k.0, w.records());
+        assert_eq!(w.last_type().unwrap().0, types::CHUNKING_STATE);
+        let mut b = Vec::new();
+        generate_state(
+            GenOptions {
+                size: 2 << 20,
+                seed: 7,
+            },
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+    }
+}
