@@ -33,6 +33,9 @@ pub struct Args {
     /// Fail once more than this many uncompressed bytes have been read.
     #[arg(long, value_name = "BYTES")]
     max_size: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, or - for stdin.
     file: String,
 }
@@ -45,8 +48,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         2
     };
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let opts = ReadOptions {
         max_size: a.max_size,
+        progress: Some(counter.clone()),
         ..Default::default()
     };
     let mut kv = KvStats::new(KvOptions {
@@ -55,7 +60,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
         filter: a.kvfilter.into_bytes(),
     });
     let input = Input::from_arg(&a.file);
-    let snap = archive::read(&input, &opts, &mut kv).map_err(|e| with_input(e, &input))?;
+    let progress = super::progress::Progress::start(&input, counter, a.quiet);
+    let snap = archive::read(&input, &opts, &mut kv).map_err(|e| with_input(e, &input));
+    drop(progress);
+    let snap = snap?;
     let mut out = match a.format {
         Format::Pretty => Report::new(&snap, Some(&kv)).pretty(),
         Format::Json => Report::new(&snap, Some(&kv)).json().into_bytes(),

@@ -7,6 +7,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod inspect;
+pub mod progress;
 
 const EXIT_CODES: &str = "\
 Exit codes:
