@@ -635,7 +635,8 @@ pub fn verify_sums(sums: &[u8], meta: &[u8; 32], state: &[u8; 32]) -> Result<()>
 }
 
 /// CRC-64 as Go's `hash/crc64` with the ECMA table computes it (CRC-64/XZ).
-pub const CRC64_GO_ECMA: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+pub const CRC64_GO_ECMA: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
 
 /// Reads a raft snapshot directory or a bare state.bin with meta.json beside it.
 pub fn read_raw(

@@ -606,6 +606,72 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
     Ok((o.len, last_index))
 }
 
+/// The meta.json Consul would write for a generated state of this length and index.
+pub fn meta_for(
+    state_len: u64,
+    last_index: u64,
+    created_unix_ms: u64,
+) -> crate::meta::SnapshotMeta {
+    crate::meta::SnapshotMeta {
+        version: 1,
+        id: format!("2-{last_index}-{created_unix_ms}"),
+        index: last_index,
+        term: 2,
+        peers: Some(b"\x91\xae127.0.0.1:8300".to_vec()),
+        servers: Some(vec![crate::meta::Server {
+            suffrage: 0,
+            id: "11111111-2222-3333-4444-555555555555".into(),
+            address: "127.0.0.1:8300".into(),
+        }]),
+        configuration_index: 1,
+        size: state_len as i64,
+        crc: None,
+    }
+}
+
+/// Writes a raft snapshot directory (`meta.json` with its CRC, and `state.bin`).
+pub fn generate_raw_dir(
+    opts: GenOptions,
+    dir: &std::path::Path,
+) -> crate::Result<crate::meta::SnapshotMeta> {
+    use crate::error::Error;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let state_path = dir.join("state.bin");
+    let f = std::fs::File::create(&state_path)
+        .map_err(|e| Error::io(format!("creating {}", state_path.display()), e))?;
+    struct Crc<W>(W, crc::Digest<'static, u64, crc::Table<16>>);
+    impl<W: Write> Write for Crc<W> {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let n = self.0.write(b)?;
+            self.1.update(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.flush()
+        }
+    }
+    let mut w = Crc(
+        io::BufWriter::with_capacity(1 << 20, f),
+        crate::archive::CRC64_GO_ECMA.digest(),
+    );
+    let (len, last) = generate_state(opts, &mut w)
+        .map_err(|e| Error::io(format!("writing {}", state_path.display()), e))?;
+    let crc = w.1.finalize();
+    let mut meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
+    meta.crc = Some(crc.to_be_bytes().to_vec());
+    use base64::Engine;
+    let mut json = meta.to_go_json();
+    json.truncate(json.len() - 1);
+    json.push_str(&format!(
+        ",\"CRC\":\"{}\"}}",
+        base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes())
+    ));
+    std::fs::write(dir.join("meta.json"), json)
+        .map_err(|e| Error::io(format!("writing {}", dir.join("meta.json").display()), e))?;
+    Ok(meta)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,5 +736,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn raw_dir_reads_back_with_its_crc() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = generate_raw_dir(
+            GenOptions {
+                size: 1 << 20,
+                seed: 3,
+            },
+            dir.path(),
+        )
+        .unwrap();
+        let snap = crate::archive::read(
+            &crate::archive::Input::from_arg(dir.path().to_str().unwrap()),
+            &Default::default(),
+            &mut NullSink,
+        )
+        .unwrap();
+        assert_eq!(snap.meta, meta);
+        assert_eq!(snap.state_size as i64, meta.size);
     }
 }

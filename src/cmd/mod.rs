@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
+mod generate;
 mod inspect;
 pub mod progress;
 
@@ -31,6 +32,9 @@ enum Command {
     /// Show what a snapshot holds, as `consul snapshot inspect` does (the default command).
     #[command(after_help = EXIT_CODES)]
     Inspect(inspect::Args),
+    /// Write a realistic synthetic snapshot of a chosen size (for benchmarks and scale tests).
+    #[command(after_help = EXIT_CODES)]
+    Generate(generate::Args),
 }
 
 /// Names of subcommands, so that `snapinspect FILE` can mean `snapinspect inspect FILE`.
@@ -106,6 +110,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     };
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
+        Command::Generate(a) => generate::run(a),
     };
     match result {
         Ok(code) => code,

@@ -29,13 +29,14 @@ impl Progress {
             Input::Stdin => None,
         };
         let flag = stop.clone();
-        let handle = thread::spawn(move || {
-            let start = Instant::now();
-            let mut bar: Option<ProgressBar> = None;
-            while !flag.load(Ordering::Relaxed) {
-                thread::sleep(Duration::from_millis(100));
-                if bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
-                    let b = match total {
+        let handle =
+            thread::spawn(move || {
+                let start = Instant::now();
+                let mut bar: Option<ProgressBar> = None;
+                while !flag.load(Ordering::Relaxed) {
+                    thread::sleep(Duration::from_millis(100));
+                    if bar.is_none() && start.elapsed() >= Duration::from_secs(1) {
+                        let b = match total {
                         Some(t) => ProgressBar::new(t).with_style(
                             ProgressStyle::with_template(
                                 "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
@@ -47,17 +48,20 @@ impl Progress {
                                 .expect("valid template"),
                         ),
                     };
-                    bar = Some(b);
+                        bar = Some(b);
+                    }
+                    if let Some(b) = &bar {
+                        b.set_position(counter.load(Ordering::Relaxed));
+                    }
                 }
-                if let Some(b) = &bar {
-                    b.set_position(counter.load(Ordering::Relaxed));
+                if let Some(b) = bar {
+                    b.finish_and_clear();
                 }
-            }
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-        });
-        Progress { stop, handle: Some(handle) }
+            });
+        Progress {
+            stop,
+            handle: Some(handle),
+        }
     }
 }
 
