@@ -1,31 +1,12 @@
 //! Broken archives fail with Consul's message, a location and exit code 3; Consul's own tar
 //! fixtures give the outcomes its tests require, as plain tar and gzipped.
 
-use std::io::{Read, Write};
+mod util;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use flate2::read::MultiGzDecoder;
-use flate2::write::GzEncoder;
-use sha2::{Digest, Sha256};
-
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn gunzip(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    MultiGzDecoder::new(data).read_to_end(&mut out).unwrap();
-    out
-}
+use util::{gzip, members, sums, tar, testdata};
 
 /// Runs `snapinspect inspect` on bytes written to a temp file; returns (code, stdout, stderr).
 fn inspect_bytes(bytes: &[u8]) -> (i32, String, String) {
@@ -55,65 +36,6 @@ fn assert_fails(bytes: &[u8], code: i32, needle: &str) {
     assert_eq!(err.trim_end().lines().count(), 1, "one error line: {err:?}");
     assert!(out.is_empty(), "no report on failure: {out}");
     assert!(!err.contains("panicked"), "{err}");
-}
-
-/// A USTAR header as Consul writes one.
-fn ustar_header(name: &str, size: usize) -> [u8; 512] {
-    let mut h = [0u8; 512];
-    h[..name.len()].copy_from_slice(name.as_bytes());
-    h[100..108].copy_from_slice(b"0000600\0");
-    h[108..116].copy_from_slice(b"0000000\0");
-    h[116..124].copy_from_slice(b"0000000\0");
-    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
-    h[136..148].copy_from_slice(b"14707316140\0");
-    h[156] = b'0';
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|&b| b as u32).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    h
-}
-
-fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, data) in members {
-        out.extend_from_slice(&ustar_header(name, data.len()));
-        out.extend_from_slice(data);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.extend_from_slice(&[0u8; 1024]);
-    out
-}
-
-/// The members of a testdata snapshot: (meta.json, state.bin).
-fn members(name: &str) -> (Vec<u8>, Vec<u8>) {
-    let raw = gunzip(&std::fs::read(testdata(name)).unwrap());
-    let mut t = snapinspect::tarball::TarReader::new(std::io::BufReader::new(&raw[..]));
-    let (mut meta, mut state) = (Vec::new(), Vec::new());
-    while let Some(e) = t.next_entry().unwrap() {
-        let mut body = Vec::new();
-        t.read_data(&e, &mut |c| {
-            body.extend_from_slice(c);
-            Ok(())
-        })
-        .unwrap();
-        match e.name.as_slice() {
-            b"meta.json" => meta = body,
-            b"state.bin" => state = body,
-            _ => {}
-        }
-    }
-    (meta, state)
-}
-
-fn sums(meta: &[u8], state: &[u8]) -> Vec<u8> {
-    format!(
-        "{:x}  meta.json\n{:x}  state.bin\n",
-        Sha256::digest(meta),
-        Sha256::digest(state)
-    )
-    .into_bytes()
 }
 
 fn consul_fixtures() -> Option<PathBuf> {
