@@ -90,6 +90,10 @@ impl RecordSink for KvStats {
         self.opts.enabled && mtype.0 == types::KVS
     }
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        // Another sink may have asked for values of other types: count only KVS records.
+        if !self.opts.enabled || r.mtype.0 != types::KVS {
+            return Ok(());
+        }
         if let Some(v) = r.value {
             if let Some(key) = kv_key(v) {
                 self.add(&key, r.consul_size);

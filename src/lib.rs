@@ -11,6 +11,7 @@ pub mod archive;
 pub mod error;
 pub mod generate;
 pub mod gojson;
+pub mod insight;
 pub mod inspect;
 pub mod meta;
 pub mod msgpack;

@@ -209,6 +209,30 @@ pub trait RecordSink {
 pub struct NullSink;
 impl RecordSink for NullSink {}
 
+/// Feeds two sinks from one pass.
+pub struct Tee<'a>(pub &'a mut dyn RecordSink, pub &'a mut dyn RecordSink);
+
+impl RecordSink for Tee<'_> {
+    fn meta(&mut self, meta: &crate::meta::SnapshotMeta) -> Result<()> {
+        self.0.meta(meta)?;
+        self.1.meta(meta)
+    }
+    fn header(&mut self, header: &StateHeader) -> Result<()> {
+        self.0.header(header)?;
+        self.1.header(header)
+    }
+    fn wants_value(&mut self, mtype: MessageType) -> bool {
+        // Both are asked, so that each can track its own wishes.
+        let a = self.0.wants_value(mtype);
+        let b = self.1.wants_value(mtype);
+        a || b
+    }
+    fn record(&mut self, record: &Record<'_>) -> Result<()> {
+        self.0.record(record)?;
+        self.1.record(record)
+    }
+}
+
 /// Count and Consul-accounted bytes of one record type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TypeStat {

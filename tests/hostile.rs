@@ -13,6 +13,7 @@ use flate2::write::GzEncoder;
 const RSS_LIMIT_KB: i64 = 64 * 1024;
 
 /// Runs the binary, returning (exit code, stderr, peak RSS in KiB) of the child alone.
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
 fn run_measured(args: &[&str]) -> (i32, String, i64) {
     let bin = assert_cmd::cargo::cargo_bin("snapinspect");
     let child = Command::new(bin)

@@ -2,7 +2,9 @@
 
 use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::error::{Error, EXIT_OK};
+use snapinspect::insight::{DetailsOptions, DetailsSink};
 use snapinspect::inspect::{self, KvOptions, KvStats, Report};
+use snapinspect::state::Tee;
 
 /// Output layouts of inspect.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,12 @@ pub struct Args {
     /// Fail once more than this many uncompressed bytes have been read.
     #[arg(long, value_name = "BYTES")]
     max_size: Option<u64>,
+    /// Also show why the snapshot is big and where it came from (after Consul's report).
+    #[arg(long)]
+    details: bool,
+    /// With --details: how many of the largest KV entries and records to list.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -61,13 +69,37 @@ pub fn run(a: Args) -> Result<i32, Error> {
     });
     let input = Input::from_arg(&a.file);
     let progress = super::progress::Progress::start(&input, counter, a.quiet);
-    let snap = archive::read(&input, &opts, &mut kv).map_err(|e| with_input(e, &input));
+    let mut details = DetailsSink::new(DetailsOptions {
+        top: if a.details { a.top } else { 0 },
+        kv_depth: inspect::kv_depth(a.kvdepth)?,
+        now_unix_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+    });
+    let snap = if a.details {
+        archive::read(&input, &opts, &mut Tee(&mut kv, &mut details))
+    } else {
+        archive::read(&input, &opts, &mut kv)
+    }
+    .map_err(|e| with_input(e, &input));
     drop(progress);
     let snap = snap?;
-    let mut out = match a.format {
-        Format::Pretty => Report::new(&snap, Some(&kv)).pretty(),
-        Format::Json => Report::new(&snap, Some(&kv)).json().into_bytes(),
-        Format::Legacy => inspect::legacy(&snap.meta),
+    let report = Report::new(&snap, Some(&kv));
+    let mut out = match (a.format, a.details) {
+        (Format::Pretty, false) => report.pretty(),
+        (Format::Json, false) => report.json().into_bytes(),
+        (Format::Legacy, _) => inspect::legacy(&snap.meta),
+        (Format::Pretty, true) => {
+            let mut o = report.pretty();
+            o.extend_from_slice(b"\n\n");
+            o.extend_from_slice(details.report(&snap).pretty().trim_end().as_bytes());
+            o
+        }
+        (Format::Json, true) => {
+            let both = serde_json::json!({ "inspect": report, "details": details.report(&snap) });
+            snapinspect::gojson::to_string_indent(&both, b"   ").into_bytes()
+        }
     };
     out.push(b'\n');
     super::emit(&out)?;
