@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod compat;
 pub mod error;
 pub mod generate;
 pub mod gojson;

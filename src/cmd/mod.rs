@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
+mod compat;
 mod generate;
 mod inspect;
 pub mod progress;
@@ -32,6 +33,9 @@ enum Command {
     /// Show what a snapshot holds, as `consul snapshot inspect` does (the default command).
     #[command(after_help = EXIT_CODES)]
     Inspect(inspect::Args),
+    /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
+    #[command(after_help = EXIT_CODES)]
+    Compat(compat::Args),
     /// Write a realistic synthetic snapshot of a chosen size (for benchmarks and scale tests).
     #[command(after_help = EXIT_CODES)]
     Generate(generate::Args),
@@ -111,6 +115,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Compat(a) => compat::run(a),
     };
     match result {
         Ok(code) => code,
