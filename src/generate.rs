@@ -672,6 +672,42 @@ pub fn generate_raw_dir(
     Ok(meta)
 }
 
+/// Writes a `.snap` atomically at `path`; the state is staged in a temp file beside it.
+pub fn generate_snapshot(
+    opts: GenOptions,
+    path: &std::path::Path,
+    write: crate::writer::WriteOptions,
+) -> crate::Result<crate::meta::SnapshotMeta> {
+    use crate::error::Error;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut staged = tempfile::tempfile_in(dir)
+        .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
+    let (len, last) = {
+        let mut w = io::BufWriter::with_capacity(1 << 20, &mut staged);
+        let r = generate_state(opts, &mut w)
+            .map_err(|e| Error::io("writing the generated state", e))?;
+        w.flush()
+            .map_err(|e| Error::io("writing the generated state", e))?;
+        r
+    };
+    use std::io::Seek;
+    staged
+        .rewind()
+        .map_err(|e| Error::io("rereading the generated state", e))?;
+    let meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
+    let mut reader = io::BufReader::with_capacity(1 << 20, staged);
+    crate::writer::write_atomic(path, |f| {
+        let out = io::BufWriter::with_capacity(1 << 20, f);
+        let (m, out) = crate::writer::write_snapshot(out, &meta, &mut reader, len, write)?;
+        out.into_inner()
+            .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
+        Ok(m)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod state;
 pub mod tabwriter;
 pub mod tarball;
+pub mod writer;
 
 pub use archive::{read, read_path, Input, ReadOptions, Snapshot};
 pub use error::{Error, Result};

@@ -32,7 +32,7 @@ pub struct Args {
     /// Seed; the same seed and size give the same state.bin.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Write a raft snapshot directory (meta.json with CRC, state.bin) at this path.
+    /// Where to write the .snap (or, with --raw, the directory).
     #[arg(long, short = 'o')]
     output: PathBuf,
     /// Write a raft snapshot directory instead of a .snap archive.
@@ -43,9 +43,18 @@ pub struct Args {
 /// Runs `generate`.
 pub fn run(a: Args) -> Result<i32, Error> {
     if !a.raw {
-        return Err(Error::Usage(
-            "generate writes raft snapshot directories for now: pass --raw".into(),
-        ));
+        let opts = GenOptions {
+            size: a.size,
+            seed: a.seed,
+        };
+        let meta = generate::generate_snapshot(opts, &a.output, Default::default())?;
+        eprintln!(
+            "generated {} (state.bin {} bytes, index {})",
+            a.output.display(),
+            meta.size,
+            meta.index
+        );
+        return Ok(EXIT_OK);
     }
     let meta = generate::generate_raw_dir(
         GenOptions {
