@@ -29,7 +29,11 @@ fn archive(label: &str, size: u64) -> PathBuf {
         generate_snapshot(
             GenOptions { size, seed: 1 },
             &p,
-            WriteOptions { level: 6, mtime: 0 },
+            WriteOptions {
+                level: 6,
+                mtime: 0,
+                threads: 2,
+            },
         )
         .unwrap();
     }
@@ -98,18 +102,19 @@ fn bench(c: &mut Criterion) {
             let mut g = c.benchmark_group(format!("pack-{label}"));
             g.sample_size(10);
             g.throughput(Throughput::Bytes(len));
-            g.bench_function(BenchmarkId::new("pack-level6", &label), |b| {
-                b.iter(|| {
-                    write_snapshot(
-                        std::io::sink(),
-                        &meta,
-                        &mut &state[..],
-                        len,
-                        WriteOptions { level: 6, mtime: 0 },
-                    )
-                    .unwrap()
-                })
-            });
+            for threads in [1, 2] {
+                let id = BenchmarkId::new(format!("pack-level6-threads{threads}"), &label);
+                g.bench_function(id, |b| {
+                    b.iter(|| {
+                        let opts = WriteOptions {
+                            level: 6,
+                            mtime: 0,
+                            threads,
+                        };
+                        write_snapshot(std::io::sink(), &meta, &mut &state[..], len, opts).unwrap()
+                    })
+                });
+            }
             g.finish();
         }
     }

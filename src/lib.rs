@@ -16,6 +16,7 @@ pub mod insight;
 pub mod inspect;
 pub mod meta;
 pub mod msgpack;
+pub mod pargz;
 pub mod pipeline;
 pub mod state;
 pub mod tabwriter;
