@@ -22,6 +22,8 @@ pub struct WriteOptions {
     pub level: u32,
     /// Modification time of the members, in Unix seconds (Consul uses the time of writing).
     pub mtime: u64,
+    /// Compression threads; more than one compresses blocks in parallel into one gzip member.
+    pub threads: usize,
 }
 
 impl Default for WriteOptions {
@@ -29,6 +31,9 @@ impl Default for WriteOptions {
         WriteOptions {
             level: 6,
             mtime: now_unix(),
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
         }
     }
 }
@@ -156,14 +161,18 @@ pub fn write_snapshot<W: Write>(
     state_len: u64,
     opts: WriteOptions,
 ) -> Result<(SnapshotMeta, W)> {
+    let io_err = |e| Error::io("writing the snapshot", e);
+    if opts.threads > 1 {
+        let mut gz =
+            crate::pargz::ParGzWriter::new(out, opts.level, opts.threads).map_err(io_err)?;
+        let meta = write_tar(&mut gz, meta, state, state_len, opts.mtime)?;
+        return Ok((meta, gz.finish().map_err(io_err)?));
+    }
     let mut gz = flate2::GzBuilder::new()
         .operating_system(255)
         .write(out, Compression::new(opts.level.min(9)));
     let meta = write_tar(&mut gz, meta, state, state_len, opts.mtime)?;
-    let out = gz
-        .finish()
-        .map_err(|e| Error::io("writing the snapshot", e))?;
-    Ok((meta, out))
+    Ok((meta, gz.finish().map_err(io_err)?))
 }
 
 /// Writes a file atomically: a temp file in the same directory, fsync, rename, fsync of the
