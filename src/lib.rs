@@ -18,9 +18,11 @@ pub mod meta;
 pub mod msgpack;
 pub mod pargz;
 pub mod pipeline;
+pub mod shape;
 pub mod state;
 pub mod tabwriter;
 pub mod tarball;
+pub mod verify;
 pub mod writer;
 
 pub use archive::{read, read_path, Input, ReadOptions, Snapshot};

@@ -488,6 +488,14 @@ fn parse_header(buf: &[u8]) -> Result<StateHeader> {
             ))
         }
     };
+    // Consul decodes the header into a struct: every key must be a string.
+    if let Some((k, _)) = entries.iter().find(|(k, _)| k.as_bytes().is_none()) {
+        return Err(Error::invalid(
+            Check::Header,
+            format!("state.bin header has a non-string key ({k:?}); Consul's header is {{\"LastIndex\": N}}"),
+            loc(),
+        ));
+    }
     let last = entries
         .iter()
         .find(|(k, _)| k.as_bytes() == Some(b"LastIndex"))

@@ -4,37 +4,11 @@
 mod util;
 
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use flate2::write::GzEncoder;
 
-const RSS_LIMIT_KB: i64 = 64 * 1024;
-
-/// Runs the binary, returning (exit code, stderr, peak RSS in KiB) of the child alone.
-#[allow(clippy::zombie_processes)] // reaped by wait4 below
-fn run_measured(args: &[&str]) -> (i32, String, i64) {
-    let bin = assert_cmd::cargo::cargo_bin("snapinspect");
-    let child = Command::new(bin)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let stderr = child.stderr.unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `status` and `usage` are valid out-pointers.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid);
-    let code = std::process::ExitStatus::from_raw(status)
-        .code()
-        .unwrap_or(-1);
-    (code, reader.join().unwrap(), usage.ru_maxrss)
-}
+use util::{run_measured, RSS_LIMIT_KB};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);

@@ -10,6 +10,7 @@ mod compat;
 mod generate;
 mod inspect;
 pub mod progress;
+mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -33,6 +34,9 @@ enum Command {
     /// Show what a snapshot holds, as `consul snapshot inspect` does (the default command).
     #[command(after_help = EXIT_CODES)]
     Inspect(inspect::Args),
+    /// Prove snapshots are whole: every hash and every record, many files in parallel.
+    #[command(after_help = EXIT_CODES)]
+    Verify(verify::Args),
     /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Args),
@@ -116,6 +120,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Inspect(a) => inspect::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Compat(a) => compat::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code,

@@ -85,3 +85,42 @@ pub fn sums(meta: &[u8], state: &[u8]) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Peak RSS every command must stay under, in KiB.
+pub const RSS_LIMIT_KB: i64 = 64 * 1024;
+
+/// Runs the binary, returning (exit code, stderr, peak RSS in KiB of that process alone, as
+/// it reports it through SNAPINSPECT_PEAK_RSS_FILE).
+pub fn run_measured(args: &[&str]) -> (i32, String, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let rss_file = dir.path().join("rss");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))
+        .args(args)
+        .env("SNAPINSPECT_PEAK_RSS_FILE", &rss_file)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let rss: i64 = std::fs::read_to_string(&rss_file)
+        .expect("the binary reports its peak RSS")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(rss > 0);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        rss,
+    )
+}
+
+/// A .snap with this meta and state, written by the library writer (hashes and Size match).
+pub fn snap(meta: &snapinspect::meta::SnapshotMeta, state: &[u8]) -> Vec<u8> {
+    let opts = snapinspect::writer::WriteOptions {
+        level: 6,
+        mtime: 0,
+        threads: 1,
+    };
+    snapinspect::writer::write_snapshot(Vec::new(), meta, &mut &state[..], state.len() as u64, opts)
+        .unwrap()
+        .1
+}

@@ -1,0 +1,165 @@
+//! `snapinspect verify`: prove backups are whole, for backup jobs and monitoring.
+
+use std::path::PathBuf;
+
+use snapinspect::error::{Error, EXIT_FINDING, EXIT_INVALID, EXIT_OK};
+use snapinspect::verify::{self, FileReport, VerifyOptions};
+
+/// Output layouts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One line per file.
+    Text,
+    /// One JSON document (schema: docs/verify.schema.json).
+    Json,
+}
+
+/// Arguments of `verify`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print failures (and the --max-age verdict) only.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Unknown record types are errors, not warnings.
+    #[arg(long)]
+    strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write node_exporter textfile-collector metrics to this file (atomically).
+    #[arg(long, value_name = "PATH")]
+    prometheus: Option<PathBuf>,
+    /// Exit 1 when the newest valid snapshot is older than this (e.g. 36h, 2d).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    max_age: Option<std::time::Duration>,
+    /// Fail once more than this many uncompressed bytes have been read from one file.
+    #[arg(long, value_name = "BYTES")]
+    max_size: Option<u64>,
+    /// Files to verify: .snap archives, raft snapshot directories, DIR/state.bin, or
+    /// directories, which are searched recursively for *.snap files.
+    #[arg(required = true)]
+    paths: Vec<String>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs `verify`.
+pub fn run(a: Args) -> Result<i32, Error> {
+    let inputs = verify::expand(&a.paths);
+    if inputs.is_empty() {
+        return Err(Error::Usage(format!(
+            "no *.snap files found in {}",
+            a.paths.join(", ")
+        )));
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let opts = VerifyOptions {
+        strict: a.strict,
+        max_size: a.max_size,
+        threaded: true,
+    };
+    let reports = verify::verify_all(&inputs, &opts, threads);
+    let now = now_ms();
+
+    let mut out = String::new();
+    match a.format {
+        Format::Text => {
+            for r in &reports {
+                if !a.quiet || !r.valid {
+                    out.push_str(&verify::line(r));
+                    out.push('\n');
+                }
+                if !a.quiet {
+                    for w in &r.warnings {
+                        out.push_str(&format!("WARN  {}: {w}\n", r.path));
+                    }
+                }
+            }
+        }
+        Format::Json => {
+            let doc = serde_json::json!({
+                "schema": "snapinspect-verify/1",
+                "files": reports,
+                "summary": summary(&reports),
+            });
+            out.push_str(&serde_json::to_string_pretty(&doc).expect("serializable"));
+            out.push('\n');
+        }
+    }
+    let mut code = exit_code(&reports);
+    if let Some(max_age) = a.max_age {
+        let newest = reports
+            .iter()
+            .filter(|r| r.valid)
+            .filter_map(|r| r.meta.as_ref()?.created_unix_ms)
+            .max();
+        let limit = max_age.as_millis() as u64;
+        let verdict = match newest {
+            None => Some("STALE no valid snapshot found".to_string()),
+            Some(t) if now.saturating_sub(t) > limit => Some(format!(
+                "STALE newest valid snapshot is {} old, more than {}",
+                humantime::format_duration(std::time::Duration::from_secs(
+                    now.saturating_sub(t) / 1000
+                )),
+                humantime::format_duration(max_age)
+            )),
+            Some(_) => None,
+        };
+        if let Some(v) = verdict {
+            if a.format == Format::Text {
+                out.push_str(&v);
+                out.push('\n');
+            } else {
+                eprintln!("snapinspect: {v}");
+            }
+            if code == EXIT_OK {
+                code = EXIT_FINDING;
+            }
+        }
+    }
+    if let Some(path) = &a.prometheus {
+        let text = verify::prometheus(&reports, now);
+        snapinspect::writer::write_atomic(path, |f| {
+            use std::io::Write;
+            f.write_all(text.as_bytes())
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        })?;
+    }
+    super::emit(out.as_bytes())?;
+    Ok(code)
+}
+
+fn summary(reports: &[FileReport]) -> serde_json::Value {
+    serde_json::json!({
+        "files": reports.len(),
+        "valid": reports.iter().filter(|r| r.valid).count(),
+        "invalid": reports.iter().filter(|r| !r.valid).count(),
+        "exit_code": exit_code(reports),
+    })
+}
+
+/// 0 when every file is valid, 3 when any is invalid, else the first error's code.
+fn exit_code(reports: &[FileReport]) -> i32 {
+    if reports.iter().all(|r| r.valid) {
+        return EXIT_OK;
+    }
+    if reports.iter().any(|r| {
+        r.error
+            .as_ref()
+            .map(|e| e.exit_code == EXIT_INVALID)
+            .unwrap_or(false)
+    }) {
+        return EXIT_INVALID;
+    }
+    reports
+        .iter()
+        .find_map(|r| r.error.as_ref().map(|e| e.exit_code))
+        .unwrap_or(EXIT_OK)
+}

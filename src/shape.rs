@@ -1,0 +1,264 @@
+//! The outline of each record type: what Consul's restore will decode it into, checked
+//! cheaply on every record by `verify` (the top-level keys only, values are skipped).
+//!
+//! go-msgpack writes every field of a struct, always (no omitempty), and fields are only ever
+//! added across Consul versions, so the fields listed here, present since each type first
+//! appeared, are in every record Consul ever wrote of that type.
+
+use crate::error::{Check, Error, Location, Result};
+use crate::msgpack;
+use crate::state::{types, MessageType, Record, RecordSink};
+
+/// The msgpack kind a field must have for Consul to decode it into its Go field.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// A string.
+    S,
+    /// A non-negative integer.
+    U,
+    /// An integer.
+    I,
+    /// A bool.
+    B,
+    /// A string or nil ([]byte).
+    RN,
+    /// A map or nil (struct pointer, map).
+    MN,
+}
+
+fn kind_ok(kind: Kind, marker: u8) -> bool {
+    let raw = matches!(marker, 0xa0..=0xbf | 0xd9..=0xdb | 0xc4..=0xc6);
+    let uint = matches!(marker, 0x00..=0x7f | 0xcc..=0xcf);
+    let map = matches!(marker, 0x80..=0x8f | 0xde | 0xdf);
+    match kind {
+        Kind::S => raw,
+        Kind::U => uint,
+        Kind::I => uint || matches!(marker, 0xe0..=0xff | 0xd0..=0xd3),
+        Kind::B => matches!(marker, 0xc2 | 0xc3),
+        Kind::RN => raw || marker == 0xc0,
+        Kind::MN => map || marker == 0xc0,
+    }
+}
+
+type Fields = &'static [(&'static str, Kind)];
+
+/// What a record of a type must look like.
+enum Outline {
+    /// A map with string keys, among them these fields of these kinds.
+    Map(Fields),
+    /// An array of such maps.
+    ArrayOfMaps(Fields),
+    /// A raw string (msgpack or protobuf inside).
+    Raw,
+}
+
+fn outline(t: MessageType) -> Option<Outline> {
+    use Kind::*;
+    use Outline::*;
+    Some(match t.0 {
+        types::REGISTER => Map(&[
+            ("Address", S),
+            ("Check", MN),
+            ("Datacenter", S),
+            ("Node", S),
+            ("Service", MN),
+        ]),
+        types::KVS | types::TOMBSTONE => Map(&[
+            ("CreateIndex", U),
+            ("Flags", U),
+            ("Key", S),
+            ("LockIndex", U),
+            ("ModifyIndex", U),
+            ("Session", S),
+            ("Value", RN),
+        ]),
+        types::SESSION => Map(&[
+            ("CreateIndex", U),
+            ("ID", S),
+            ("ModifyIndex", U),
+            ("Node", S),
+        ]),
+        types::ACL => Map(&[("ID", S), ("Name", S), ("Rules", S), ("Type", S)]),
+        types::COORDINATE_BATCH_UPDATE => ArrayOfMaps(&[("Coord", MN), ("Node", S)]),
+        types::PREPARED_QUERY => Map(&[("ID", S), ("Name", S), ("Service", MN)]),
+        types::AUTOPILOT => Map(&[
+            ("CleanupDeadServers", B),
+            ("LastContactThreshold", I),
+            ("MaxTrailingLogs", U),
+        ]),
+        types::INTENTION => Map(&[
+            ("Action", S),
+            ("DestinationName", S),
+            ("ID", S),
+            ("SourceName", S),
+        ]),
+        types::CONNECT_CA => Map(&[("Active", B), ("ID", S), ("Name", S), ("RootCert", S)]),
+        types::CONNECT_CA_PROVIDER_STATE => Map(&[("ID", S), ("PrivateKey", S), ("RootCert", S)]),
+        types::CONNECT_CA_CONFIG => Map(&[("Config", MN), ("Provider", S)]),
+        types::INDEX => Map(&[("Key", S), ("Value", U)]),
+        types::ACL_TOKEN => Map(&[("AccessorID", S), ("SecretID", S)]),
+        types::ACL_POLICY => Map(&[("ID", S), ("Name", S), ("Rules", S)]),
+        types::CONFIG_ENTRY => Raw,
+        types::ACL_ROLE => Map(&[("ID", S), ("Name", S)]),
+        types::ACL_BINDING_RULE => Map(&[("AuthMethod", S), ("ID", S)]),
+        types::ACL_AUTH_METHOD => Map(&[("Name", S), ("Type", S)]),
+        types::CHUNKING_STATE => Map(&[("ChunkMap", MN)]),
+        types::FEDERATION_STATE => Map(&[("State", MN)]),
+        types::SYSTEM_METADATA => Map(&[("Key", S), ("Value", S)]),
+        types::SERVICE_VIRTUAL_IP => Map(&[("IP", RN), ("Service", MN)]),
+        types::FREE_VIRTUAL_IP => Map(&[("IP", RN)]),
+        types::PEERING | types::PEERING_TRUST_BUNDLE | types::PEERING_SECRET | types::RESOURCE => {
+            Raw
+        }
+        _ => return None,
+    })
+}
+
+/// Reads a map header at `v[0..]`: (entries, header length).
+fn map_header(v: &[u8]) -> Option<(u64, usize)> {
+    match *v.first()? {
+        m @ 0x80..=0x8f => Some(((m & 0x0f) as u64, 1)),
+        0xde if v.len() >= 3 => Some((u16::from_be_bytes([v[1], v[2]]) as u64, 3)),
+        0xdf if v.len() >= 5 => Some((u32::from_be_bytes([v[1], v[2], v[3], v[4]]) as u64, 5)),
+        _ => None,
+    }
+}
+
+fn raw_at(v: &[u8]) -> Option<(&[u8], usize)> {
+    let (n, h) = match *v.first()? {
+        m @ 0xa0..=0xbf => ((m & 0x1f) as usize, 1),
+        0xd9 | 0xc4 if v.len() >= 2 => (v[1] as usize, 2),
+        0xda | 0xc5 if v.len() >= 3 => (u16::from_be_bytes([v[1], v[2]]) as usize, 3),
+        0xdb | 0xc6 if v.len() >= 5 => (u32::from_be_bytes([v[1], v[2], v[3], v[4]]) as usize, 5),
+        _ => return None,
+    };
+    Some((v.get(h..h + n)?, h + n))
+}
+
+/// Checks a map's keys are Go field names and include `required` with the right kinds;
+/// returns the map's length in bytes.
+fn check_map(v: &[u8], required: Fields) -> std::result::Result<usize, String> {
+    let (n, mut pos) = map_header(v).ok_or("is not a msgpack map")?;
+    let mut seen = vec![false; required.len()];
+    for _ in 0..n {
+        let (key, used) = raw_at(&v[pos..]).ok_or("has a map key that is not a string")?;
+        // Records are Go structs: their keys are Go field names.
+        let ident = !key.is_empty()
+            && !key[0].is_ascii_digit()
+            && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if !ident {
+            return Err(format!(
+                "has a key {:?} that is not a Go field name",
+                String::from_utf8_lossy(key)
+            ));
+        }
+        pos += used;
+        if let Some(i) = required.iter().position(|(r, _)| r.as_bytes() == key) {
+            let (name, kind) = required[i];
+            let marker = *v.get(pos).ok_or("is truncated")?;
+            if !kind_ok(kind, marker) {
+                return Err(format!("has a field {name:?} of the wrong kind (marker 0x{marker:02x}, expected {kind:?})"));
+            }
+            seen[i] = true;
+        }
+        pos += msgpack::value_len(&v[pos..]).map_err(|e| e.message)?;
+    }
+    match required.iter().zip(&seen).find(|(_, s)| !**s) {
+        Some(((missing, _), _)) => {
+            Err(format!("lacks the field {missing:?} every such record has"))
+        }
+        None => Ok(pos),
+    }
+}
+
+/// Checks one record value against its type's outline; `Ok` for types without one.
+pub fn check(t: MessageType, v: &[u8]) -> std::result::Result<(), String> {
+    match outline(t) {
+        None => Ok(()),
+        Some(Outline::Raw) => raw_at(v)
+            .map(|_| ())
+            .ok_or_else(|| "is not a msgpack string".into()),
+        Some(Outline::Map(required)) => check_map(v, required).map(|_| ()),
+        Some(Outline::ArrayOfMaps(required)) => {
+            let (n, mut pos) = match *v.first().ok_or("is empty")? {
+                m @ 0x90..=0x9f => ((m & 0x0f) as u64, 1),
+                0xdc if v.len() >= 3 => (u16::from_be_bytes([v[1], v[2]]) as u64, 3),
+                0xdd if v.len() >= 5 => (u32::from_be_bytes([v[1], v[2], v[3], v[4]]) as u64, 5),
+                _ => return Err("is not a msgpack array".into()),
+            };
+            for _ in 0..n {
+                pos += check_map(&v[pos..], required)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A sink that checks every record's outline and fails on the first mismatch.
+#[derive(Default)]
+pub struct ShapeSink;
+
+impl RecordSink for ShapeSink {
+    fn wants_value(&mut self, t: MessageType) -> bool {
+        outline(t).is_some()
+    }
+
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        if let Some(v) = r.value {
+            if outline(r.mtype).is_some() {
+                check(r.mtype, v).map_err(|m| {
+                    Error::invalid(
+                        Check::Record,
+                        format!("a {} record {m}", r.mtype.name()),
+                        Location::member("state.bin")
+                            .record(r.number, Some(r.mtype.name()))
+                            .at(r.offset, "state.bin"),
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outlines() {
+        let mut kv = Vec::new();
+        msgpack::encode::map_len(&mut kv, 7);
+        for k in [
+            "CreateIndex",
+            "Flags",
+            "Key",
+            "LockIndex",
+            "ModifyIndex",
+            "Session",
+            "Value",
+        ] {
+            msgpack::encode::raw(&mut kv, k.as_bytes());
+            match k {
+                "Key" | "Session" | "Value" => msgpack::encode::raw(&mut kv, b"x"),
+                _ => msgpack::encode::uint(&mut kv, 1),
+            }
+        }
+        assert!(check(MessageType(types::KVS), &kv).is_ok());
+        let mut bad = kv.clone();
+        let at = bad.len() - 2; // the Value: a string; make it a map
+        bad[at] = 0x80;
+        bad.pop();
+        assert!(check(MessageType(types::KVS), &bad)
+            .unwrap_err()
+            .contains("wrong kind"));
+        assert!(check(MessageType(types::REGISTER), &kv)
+            .unwrap_err()
+            .contains("\"Address\""));
+        assert!(check(MessageType(types::INDEX), &[0x81, 0x01, 0x02])
+            .unwrap_err()
+            .contains("not a string"));
+        assert!(check(MessageType(types::CONFIG_ENTRY), &[0x80]).is_err());
+        assert!(check(MessageType(200), &[0x80]).is_ok());
+    }
+}

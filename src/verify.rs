@@ -1,0 +1,432 @@
+//! `verify`: every check the reader makes plus the cross-checks Consul leaves to a failed
+//! restore, with a report per file for people, JSON and Prometheus.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::archive::{self, Input, ReadOptions, Snapshot};
+use crate::error::{Check, Error, Location};
+use crate::state::{types, MessageType};
+
+/// Options of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Unknown record types are errors, not warnings.
+    pub strict: bool,
+    /// Fail once more than this many uncompressed bytes have been read.
+    pub max_size: Option<u64>,
+    /// Inflate on a second thread (turn off when several files are verified at once).
+    pub threaded: bool,
+}
+
+/// Where an error was found, in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorLocation {
+    /// Archive member.
+    pub member: Option<String>,
+    /// Byte offset.
+    pub offset: Option<u64>,
+    /// What the offset counts (`compressed file`, `tar stream`, `state.bin`).
+    pub offset_in: Option<String>,
+    /// Record number (1-based).
+    pub record: Option<u64>,
+    /// Record type name.
+    pub record_type: Option<String>,
+    /// Line in a text member.
+    pub line: Option<u64>,
+}
+
+impl From<&Location> for ErrorLocation {
+    fn from(l: &Location) -> Self {
+        ErrorLocation {
+            member: l.member.clone(),
+            offset: l.offset,
+            offset_in: l.offset_in.map(str::to_string),
+            record: l.record,
+            record_type: l.record_type.clone(),
+            line: l.line,
+        }
+    }
+}
+
+/// Why a file failed, in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorReport {
+    /// `invalid`, `io`, `unsupported` or `usage`.
+    pub kind: String,
+    /// For invalid snapshots: the check that failed (`gzip`, `tar`, `members`, `hash`, `meta`,
+    /// `trailing`, `header`, `record`, `crc`, `consistency`, `limit`).
+    pub check: Option<String>,
+    /// The one-line message.
+    pub message: String,
+    /// Where.
+    pub location: Option<ErrorLocation>,
+    /// The process exit code this error maps to.
+    pub exit_code: i32,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        let (kind, check, message, location) = match e {
+            Error::Invalid(i) => (
+                "invalid",
+                Some(i.check.name().to_string()),
+                i.to_string(),
+                Some(ErrorLocation::from(&i.location)),
+            ),
+            Error::Io { .. } => ("io", None, e.to_string(), None),
+            Error::Unsupported(_) => ("unsupported", None, e.to_string(), None),
+            Error::Usage(_) => ("usage", None, e.to_string(), None),
+            Error::Remote(_) => ("remote", None, e.to_string(), None),
+        };
+        ErrorReport {
+            kind: kind.into(),
+            check,
+            message,
+            location,
+            exit_code: e.exit_code(),
+        }
+    }
+}
+
+/// The snapshot's meta.json, in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetaReport {
+    /// Snapshot ID.
+    pub id: String,
+    /// Raft index.
+    pub index: u64,
+    /// Raft term.
+    pub term: u64,
+    /// Metadata version.
+    pub version: i64,
+    /// state.bin length claimed by meta.json.
+    pub size: i64,
+    /// Creation time from the ID, Unix milliseconds.
+    pub created_unix_ms: Option<u64>,
+}
+
+/// The result of verifying one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The path as given (or found in a directory).
+    pub path: String,
+    /// True when every check passed.
+    pub valid: bool,
+    /// Why not, when not.
+    pub error: Option<ErrorReport>,
+    /// meta.json, when it was read.
+    pub meta: Option<MetaReport>,
+    /// The state.bin header's LastIndex.
+    pub last_index: Option<u64>,
+    /// Records in state.bin.
+    pub records: u64,
+    /// Records per type name.
+    pub record_counts: BTreeMap<String, u64>,
+    /// Bytes of input read (the compressed file for a .snap).
+    pub input_bytes: u64,
+    /// Length of state.bin.
+    pub state_bytes: u64,
+    /// Wall time of the verification in milliseconds.
+    pub duration_ms: f64,
+    /// Things that are not errors but deserve a look (unknown record types).
+    pub warnings: Vec<String>,
+}
+
+/// Checks that need the whole stream: index order, ChunkingState, record types.
+fn cross_checks(
+    snap: &Snapshot,
+    opts: &VerifyOptions,
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    if snap.header.last_index > snap.meta.index {
+        return Err(Error::invalid(
+            Check::Consistency,
+            format!(
+                "state.bin header LastIndex {} is beyond meta.json Index {}",
+                snap.header.last_index, snap.meta.index
+            ),
+            Location::member("state.bin").at(0, "state.bin"),
+        ));
+    }
+    let chunking = snap.stats[types::CHUNKING_STATE as usize].count;
+    if chunking > 1 {
+        return Err(Error::invalid(
+            Check::Consistency,
+            format!("ChunkingState appears {chunking} times; Consul writes it at most once"),
+            Location::member("state.bin"),
+        ));
+    }
+    if chunking == 1 && snap.last_type != Some(MessageType(types::CHUNKING_STATE)) {
+        return Err(Error::invalid(
+            Check::Consistency,
+            "ChunkingState is not the last record; Consul always writes it last",
+            Location::member("state.bin"),
+        ));
+    }
+    for (t, s) in snap.types() {
+        let problem = if t.known_name().is_none() {
+            Some(format!(
+                "{} record(s) of unknown type {} ({})",
+                s.count,
+                t.0,
+                t.name()
+            ))
+        } else if !t.in_snapshots() {
+            Some(format!(
+                "{} record(s) of type {} ({}), which Consul never writes into snapshots",
+                s.count,
+                t.0,
+                t.name()
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            if opts.strict {
+                return Err(Error::invalid(
+                    Check::Record,
+                    format!("{p} (--strict)"),
+                    Location::member("state.bin"),
+                ));
+            }
+            warnings.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Verifies one input; never fails, the result says what happened.
+pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileReport {
+    let start = Instant::now();
+    let read_opts = ReadOptions {
+        max_size: opts.max_size,
+        threaded: opts.threaded,
+        ..Default::default()
+    };
+    let result = archive::read(input, &read_opts, &mut crate::shape::ShapeSink);
+    let mut warnings = Vec::new();
+    let (snap, error) = match result {
+        Ok(snap) => {
+            let err = cross_checks(&snap, opts, &mut warnings).err();
+            (Some(snap), err)
+        }
+        Err(e) => (None, Some(e)),
+    };
+    FileReport {
+        path: display.to_string(),
+        valid: error.is_none(),
+        error: error.as_ref().map(ErrorReport::from),
+        meta: snap.as_ref().map(|s| MetaReport {
+            id: s.meta.id.clone(),
+            index: s.meta.index,
+            term: s.meta.term,
+            version: s.meta.version,
+            size: s.meta.size,
+            created_unix_ms: s.meta.created_unix_ms(),
+        }),
+        last_index: snap.as_ref().map(|s| s.header.last_index),
+        records: snap.as_ref().map(|s| s.records).unwrap_or(0),
+        record_counts: snap
+            .as_ref()
+            .map(|s| s.types().map(|(t, st)| (t.name(), st.count)).collect())
+            .unwrap_or_default(),
+        input_bytes: snap.as_ref().map(|s| s.input_size).unwrap_or(0),
+        state_bytes: snap.as_ref().map(|s| s.state_size).unwrap_or(0),
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+        warnings,
+    }
+}
+
+/// Expands arguments: files stay, directories are walked recursively for `*.snap` (sorted).
+pub fn expand(args: &[String]) -> Vec<(String, Input)> {
+    let mut out = Vec::new();
+    for a in args {
+        let p = Path::new(a);
+        let is_raft_dir =
+            p.is_dir() && p.join("meta.json").is_file() && p.join("state.bin").is_file();
+        if p.is_dir() && !is_raft_dir {
+            let mut found = Vec::new();
+            walk(p, &mut found);
+            found.sort();
+            for f in found {
+                let s = f.to_string_lossy().into_owned();
+                out.push((s.clone(), Input::Archive(f)));
+            }
+        } else {
+            out.push((a.clone(), Input::from_arg(a)));
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&p, out);
+        } else if p.extension().map(|x| x == "snap").unwrap_or(false) {
+            out.push(p);
+        }
+    }
+}
+
+/// Verifies many inputs on `threads` threads; reports come back in input order.
+pub fn verify_all(
+    inputs: &[(String, Input)],
+    opts: &VerifyOptions,
+    threads: usize,
+) -> Vec<FileReport> {
+    let threads = threads.max(1).min(inputs.len().max(1));
+    let per_file = VerifyOptions {
+        threaded: opts.threaded && threads == 1,
+        ..opts.clone()
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<FileReport>>> =
+        inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= inputs.len() {
+                    return;
+                }
+                let (display, input) = &inputs[i];
+                let r = verify_input(input, display, &per_file);
+                *results[i].lock().expect("no poisoning") = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("no poisoning")
+                .expect("every input ran")
+        })
+        .collect()
+}
+
+/// The summary line of one report.
+pub fn line(r: &FileReport) -> String {
+    match &r.error {
+        None => format!(
+            "OK    {}  index={} records={} size={}",
+            r.path,
+            r.meta.as_ref().map(|m| m.index).unwrap_or(0),
+            r.records,
+            r.state_bytes
+        ),
+        Some(e) => format!("FAIL  {}: {}", r.path, e.message),
+    }
+}
+
+fn escape_label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// node_exporter textfile-collector metrics for the reports.
+pub fn prometheus(reports: &[FileReport], now_unix_ms: u64) -> String {
+    let mut out = String::new();
+    let mut family = |name: &str, help: &str, kind: &str, samples: Vec<(String, f64)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for (labels, v) in samples {
+            if labels.is_empty() {
+                out.push_str(&format!("{name} {v}\n"));
+            } else {
+                out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+            }
+        }
+    };
+    let path = |r: &FileReport| format!("path=\"{}\"", escape_label(&r.path));
+    family(
+        "snapinspect_snapshot_valid",
+        "1 if the snapshot passed every check, else 0.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| (path(r), if r.valid { 1.0 } else { 0.0 }))
+            .collect(),
+    );
+    family(
+        "snapinspect_snapshot_index",
+        "Raft index of the snapshot (meta.json Index).",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| r.meta.as_ref().map(|m| (path(r), m.index as f64)))
+            .collect(),
+    );
+    family(
+        "snapinspect_snapshot_size_bytes",
+        "Bytes of the snapshot file as read.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| (path(r), r.input_bytes as f64))
+            .collect(),
+    );
+    family(
+        "snapinspect_snapshot_state_bytes",
+        "Bytes of state.bin.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| (path(r), r.state_bytes as f64))
+            .collect(),
+    );
+    family(
+        "snapinspect_snapshot_records",
+        "Records in state.bin by type.",
+        "gauge",
+        reports
+            .iter()
+            .flat_map(|r| {
+                r.record_counts.iter().map(move |(t, c)| {
+                    (
+                        format!("{},type=\"{}\"", path(r), escape_label(t)),
+                        *c as f64,
+                    )
+                })
+            })
+            .collect(),
+    );
+    family(
+        "snapinspect_snapshot_age_seconds",
+        "Age of the snapshot from the creation time in its ID.",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| {
+                let created = r.meta.as_ref()?.created_unix_ms?;
+                Some((path(r), now_unix_ms.saturating_sub(created) as f64 / 1000.0))
+            })
+            .collect(),
+    );
+    family(
+        "snapinspect_verify_duration_seconds",
+        "Wall time spent verifying the snapshot.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| (path(r), r.duration_ms / 1000.0))
+            .collect(),
+    );
+    family(
+        "snapinspect_verify_last_run_timestamp_seconds",
+        "When snapinspect verify last ran.",
+        "gauge",
+        vec![(String::new(), (now_unix_ms / 1000) as f64)],
+    );
+    out
+}
