@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: gzip, tar members, SHA256SUMS.
 #![allow(dead_code)]
 
+pub mod consul;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 

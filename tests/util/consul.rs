@@ -1,0 +1,168 @@
+//! A real Consul 1.8.7 server for integration tests: found or skipped loudly, started on
+//! 127.0.0.1 on free ports with its own data directory, stopped by PID when dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Consul binary to test against, if there is one.
+pub fn binary() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("SNAPINSPECT_CONSUL").map(PathBuf::from),
+        Some(root.join("target/consul-1.8.7/usr/bin/consul")),
+        Some(PathBuf::from("consul")),
+    ];
+    candidates.into_iter().flatten().find(|c| {
+        Command::new(c)
+            .arg("version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("Consul v1.8.7"))
+            .unwrap_or(false)
+    })
+}
+
+/// The Consul binary, or `None` after a loud note; panics when SNAPINSPECT_REQUIRE_CONSUL=1.
+pub fn require() -> Option<PathBuf> {
+    match binary() {
+        Some(b) => Some(b),
+        None if std::env::var("SNAPINSPECT_REQUIRE_CONSUL").as_deref() == Ok("1") => {
+            panic!("SNAPINSPECT_REQUIRE_CONSUL=1 but no Consul 1.8.7 was found (run scripts/install-consul.sh)")
+        }
+        None => {
+            eprintln!("=== SKIPPED: real Consul 1.8.7 not found; run scripts/install-consul.sh or set SNAPINSPECT_CONSUL ===");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// How to start a server.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// ACLs on, default deny, with this master token.
+    pub acl_master_token: Option<String>,
+    /// Connect on.
+    pub connect: bool,
+    /// Node name (default: a unique one).
+    pub node_name: Option<String>,
+}
+
+/// A running single-server Consul.
+pub struct Server {
+    child: Child,
+    binary: PathBuf,
+    http: u16,
+    token: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server and waits until it has a leader (and, with ACLs, a working token).
+    pub fn start(binary: &Path, opts: Options) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (http, dns, lan, wan, server) = (free_port(), free_port(), free_port(), free_port(), free_port());
+        let node = opts.node_name.clone().unwrap_or_else(|| format!("test-{http}"));
+        let mut config = serde_json::json!({
+            "datacenter": "dc1",
+            "node_name": node,
+            "data_dir": dir.path().join("data"),
+            "server": true,
+            "bootstrap_expect": 1,
+            "bind_addr": "127.0.0.1",
+            "client_addr": "127.0.0.1",
+            "advertise_addr": "127.0.0.1",
+            "ports": { "http": http, "dns": dns, "serf_lan": lan, "serf_wan": wan, "server": server, "grpc": -1 },
+            "disable_update_check": true,
+            "log_level": "warn",
+            "performance": { "raft_multiplier": 1 },
+        });
+        if let Some(t) = &opts.acl_master_token {
+            config["acl"] = serde_json::json!({ "enabled": true, "default_policy": "deny", "tokens": { "master": t } });
+        }
+        if opts.connect {
+            config["connect"] = serde_json::json!({ "enabled": true });
+        }
+        let cfg = dir.path().join("config.json");
+        std::fs::write(&cfg, config.to_string()).unwrap();
+        let child = Command::new(binary)
+            .args(["agent", "-config-file"])
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let s = Server { child, binary: binary.to_path_buf(), http, token: opts.acl_master_token, _dir: dir };
+        s.wait_ready();
+        s
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            assert!(Instant::now() < deadline, "Consul did not elect a leader within 60 s");
+            let leader = ureq::get(&format!("{}/v1/status/leader", self.http_addr()))
+                .call()
+                .ok()
+                .and_then(|r| r.into_string().ok())
+                .unwrap_or_default();
+            if leader.contains("127.0.0.1") {
+                let ready = match &self.token {
+                    None => true,
+                    Some(t) => ureq::get(&format!("{}/v1/acl/token/self", self.http_addr()))
+                        .set("X-Consul-Token", t)
+                        .call()
+                        .is_ok(),
+                };
+                if ready {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn http_addr(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http)
+    }
+
+    /// The master token, when ACLs are on.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Runs the consul CLI against this server.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(&self.binary);
+        c.args(args).env("CONSUL_HTTP_ADDR", self.http_addr());
+        match &self.token {
+            Some(t) => c.env("CONSUL_HTTP_TOKEN", t),
+            None => c.env_remove("CONSUL_HTTP_TOKEN"),
+        };
+        c.output().unwrap()
+    }
+
+    /// Runs the consul CLI and asserts it succeeded; returns stdout.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "consul {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
