@@ -9,15 +9,18 @@
 
 pub mod archive;
 pub mod compat;
+pub mod decode;
 pub mod error;
 pub mod generate;
 pub mod gojson;
 pub mod insight;
 pub mod inspect;
 pub mod meta;
+pub mod model;
 pub mod msgpack;
 pub mod pargz;
 pub mod pipeline;
+pub mod secrets;
 pub mod shape;
 pub mod state;
 pub mod tabwriter;

@@ -7,6 +7,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod compat;
+mod decode;
 mod generate;
 mod inspect;
 pub mod progress;
@@ -34,6 +35,9 @@ enum Command {
     /// Show what a snapshot holds, as `consul snapshot inspect` does (the default command).
     #[command(after_help = EXIT_CODES)]
     Inspect(inspect::Args),
+    /// Print every record as a line of JSON (typed, secrets redacted unless --show-secrets).
+    #[command(after_help = EXIT_CODES)]
+    Decode(decode::Args),
     /// Prove snapshots are whole: every hash and every record, many files in parallel.
     #[command(after_help = EXIT_CODES)]
     Verify(verify::Args),
@@ -121,6 +125,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Generate(a) => generate::run(a),
         Command::Compat(a) => compat::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Decode(a) => decode::run(a),
     };
     match result {
         Ok(code) => code,

@@ -39,7 +39,10 @@ struct Seq<'a, 'b>(std::slice::Iter<'b, Value<'a>>);
 
 impl<'de, 'a: 'de, 'b> SeqAccess<'de> for Seq<'a, 'b> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.0.next() {
             Some(v) => seed.deserialize(ValueDeserializer(v)).map(Some),
             None => Ok(None),
@@ -57,7 +60,10 @@ struct Map<'a, 'b> {
 
 impl<'de, 'a: 'de, 'b> MapAccess<'de> for Map<'a, 'b> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -67,7 +73,10 @@ impl<'de, 'a: 'de, 'b> MapAccess<'de> for Map<'a, 'b> {
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let v = self.value.take().ok_or_else(|| DeError("value requested before key".into()))?;
+        let v = self
+            .value
+            .take()
+            .ok_or_else(|| DeError("value requested before key".into()))?;
         seed.deserialize(ValueDeserializer(v))
     }
 }
@@ -111,7 +120,10 @@ impl<'de, 'a: 'de, 'b> de::Deserializer<'de> for ValueDeserializer<'a, 'b> {
                 Err(_) => visitor.visit_borrowed_bytes(b),
             },
             Value::Array(items) => visitor.visit_seq(Seq(items.iter())),
-            Value::Map(entries) => visitor.visit_map(Map { iter: entries.iter(), value: None }),
+            Value::Map(entries) => visitor.visit_map(Map {
+                iter: entries.iter(),
+                value: None,
+            }),
             Value::Ext(_, data) => visitor.visit_borrowed_bytes(data),
         }
     }
@@ -135,7 +147,11 @@ impl<'de, 'a: 'de, 'b> de::Deserializer<'de> for ValueDeserializer<'a, 'b> {
         self.deserialize_bytes(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 

@@ -113,7 +113,11 @@ impl GoTime {
         let seconds = i64::from_be_bytes(b[1..9].try_into().ok()?);
         let nanos = u32::from_be_bytes(b[9..13].try_into().ok()?);
         let minutes = i16::from_be_bytes(b[13..15].try_into().ok()?);
-        let mut offset = if minutes == -1 { None } else { Some(minutes as i32 * 60) };
+        let mut offset = if minutes == -1 {
+            None
+        } else {
+            Some(minutes as i32 * 60)
+        };
         if b[0] == 2 {
             if b.len() < 16 {
                 return None;
@@ -122,7 +126,11 @@ impl GoTime {
         } else if b.len() != 15 {
             return None;
         }
-        Some(GoTime { seconds, nanos, offset })
+        Some(GoTime {
+            seconds,
+            nanos,
+            offset,
+        })
     }
 
     /// Go's zero time.
@@ -149,7 +157,12 @@ impl GoTime {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-        let mut s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+        let mut s = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
         if self.nanos > 0 {
             let frac = format!("{:09}", self.nanos);
             s.push('.');
@@ -176,7 +189,8 @@ impl Serialize for GoTime {
 impl<'de> Deserialize<'de> for GoTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let b = d.deserialize_bytes(BytesVisitor)?;
-        GoTime::from_binary(&b).ok_or_else(|| de::Error::custom(format!("{} bytes are not a Go binary time", b.len())))
+        GoTime::from_binary(&b)
+            .ok_or_else(|| de::Error::custom(format!("{} bytes are not a Go binary time", b.len())))
     }
 }
 
@@ -267,7 +281,9 @@ impl<'de> Visitor<'de> for AnyVisitor {
         Ok(v.into())
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null))
+        Ok(serde_json::Number::from_f64(v)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
         Ok(v.into())
@@ -313,8 +329,12 @@ pub fn to_json(v: &Value<'_>) -> serde_json::Value {
         Value::Bool(b) => (*b).into(),
         Value::Int(i) => (*i).into(),
         Value::Uint(u) => (*u).into(),
-        Value::F32(f) => serde_json::Number::from_f64(*f as f64).map(serde_json::Value::Number).unwrap_or_default(),
-        Value::F64(f) => serde_json::Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or_default(),
+        Value::F32(f) => serde_json::Number::from_f64(*f as f64)
+            .map(serde_json::Value::Number)
+            .unwrap_or_default(),
+        Value::F64(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or_default(),
         Value::Raw(b) | Value::Bin(b) => bytes_json(b),
         Value::Array(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
         Value::Map(entries) => serde_json::Value::Object(
@@ -353,15 +373,20 @@ mod tests {
     #[test]
     fn times_like_go() {
         // NotBefore of a Consul 1.4 CA root: 01 0000000ed3c17298 00000000 ffff
-        let b = [1, 0, 0, 0, 0x0e, 0xd3, 0xc1, 0x72, 0x98, 0, 0, 0, 0, 0xff, 0xff];
+        let b = [
+            1, 0, 0, 0, 0x0e, 0xd3, 0xc1, 0x72, 0x98, 0, 0, 0, 0, 0xff, 0xff,
+        ];
         let t = GoTime::from_binary(&b).unwrap();
-        assert_eq!(t.rfc3339(), "2019-01-04T15:26:48Z");
+        assert_eq!(t.rfc3339(), "2019-01-04T15:28:24Z");
         // With an offset of -4h and nanoseconds.
         let mut c = [1u8; 15];
         c[1..9].copy_from_slice(&(1_710_335_655i64 + 62_135_596_800).to_be_bytes());
         c[9..13].copy_from_slice(&109_823_000u32.to_be_bytes());
         c[13..15].copy_from_slice(&(-240i16).to_be_bytes());
-        assert_eq!(GoTime::from_binary(&c).unwrap().rfc3339(), "2024-03-13T09:14:15.109823-04:00");
+        assert_eq!(
+            GoTime::from_binary(&c).unwrap().rfc3339(),
+            "2024-03-13T09:14:15.109823-04:00"
+        );
         assert!(GoTime::from_binary(&[1, 2, 3]).is_none());
     }
 }

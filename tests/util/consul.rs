@@ -38,7 +38,11 @@ pub fn require() -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// How to start a server.
@@ -65,8 +69,17 @@ impl Server {
     /// Starts a server and waits until it has a leader (and, with ACLs, a working token).
     pub fn start(binary: &Path, opts: Options) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (http, dns, lan, wan, server) = (free_port(), free_port(), free_port(), free_port(), free_port());
-        let node = opts.node_name.clone().unwrap_or_else(|| format!("test-{http}"));
+        let (http, dns, lan, wan, server) = (
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+        );
+        let node = opts
+            .node_name
+            .clone()
+            .unwrap_or_else(|| format!("test-{http}"));
         let mut config = serde_json::json!({
             "datacenter": "dc1",
             "node_name": node,
@@ -96,7 +109,13 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let s = Server { child, binary: binary.to_path_buf(), http, token: opts.acl_master_token, _dir: dir };
+        let s = Server {
+            child,
+            binary: binary.to_path_buf(),
+            http,
+            token: opts.acl_master_token,
+            _dir: dir,
+        };
         s.wait_ready();
         s
     }
@@ -104,7 +123,10 @@ impl Server {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            assert!(Instant::now() < deadline, "Consul did not elect a leader within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "Consul did not elect a leader within 60 s"
+            );
             let leader = ureq::get(&format!("{}/v1/status/leader", self.http_addr()))
                 .call()
                 .ok()

@@ -1,0 +1,174 @@
+//! `decode`: every record as one line of JSON, typed where the model knows the type, secrets
+//! redacted unless asked for.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::meta::SnapshotMeta;
+use crate::model::{Any, Model};
+use crate::msgpack;
+use crate::secrets::Redactor;
+use crate::state::{types, MessageType, Record, RecordSink, StateHeader};
+
+/// Which records to print.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these types (all when empty).
+    pub types: Vec<MessageType>,
+    /// Only KV entries and tombstones whose key starts with this (all records when `None`).
+    pub kv_prefix: Option<Vec<u8>>,
+}
+
+impl Filter {
+    fn type_ok(&self, t: MessageType) -> bool {
+        let kv = matches!(t.0, types::KVS | types::TOMBSTONE);
+        (self.types.is_empty() || self.types.contains(&t)) && (self.kv_prefix.is_none() || kv)
+    }
+}
+
+/// One output line for a record.
+#[derive(Serialize)]
+struct Line<'a> {
+    n: u64,
+    offset: u64,
+    #[serde(rename = "type")]
+    type_name: String,
+    type_id: u8,
+    id: String,
+    typed: bool,
+    value: &'a serde_json::Value,
+}
+
+/// Writes each record as a JSON line to `out` while the snapshot streams by.
+pub struct DecodeSink<W: Write> {
+    out: W,
+    filter: Filter,
+    redactor: Redactor,
+    meta: Option<SnapshotMeta>,
+    /// Records printed.
+    pub printed: u64,
+    /// Records that fell back to the generic value.
+    pub untyped: u64,
+}
+
+impl<W: Write> DecodeSink<W> {
+    /// A sink writing to `out`.
+    pub fn new(out: W, filter: Filter, redactor: Redactor) -> Self {
+        DecodeSink {
+            out,
+            filter,
+            redactor,
+            meta: None,
+            printed: 0,
+            untyped: 0,
+        }
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> Result<W> {
+        self.out
+            .flush()
+            .map_err(|e| Error::io("writing the output", e))?;
+        Ok(self.out)
+    }
+
+    fn write_line(&mut self, line: &str) -> Result<()> {
+        self.out
+            .write_all(line.as_bytes())
+            .and_then(|_| self.out.write_all(b"\n"))
+            .map_err(|e| Error::io("writing the output", e))
+    }
+}
+
+/// Decodes one record value to its JSON, identity text and whether the typed model took it,
+/// with secrets redacted by `redactor`.
+pub fn record_json(
+    t: MessageType,
+    value: &[u8],
+    redactor: &Redactor,
+) -> (serde_json::Value, String, bool) {
+    let (json, id, typed) = match msgpack::decode(value) {
+        Ok((v, _)) => {
+            let (model, typed) = Model::decode(t, &v);
+            let id = model.identity().render(t);
+            (
+                serde_json::to_value(&model).unwrap_or(serde_json::Value::Null),
+                id,
+                typed,
+            )
+        }
+        Err(e) => (
+            serde_json::json!({ "error": e.to_string() }),
+            format!("{}:?", t.name()),
+            false,
+        ),
+    };
+    let mut json = json;
+    redactor.redact(t, &mut json);
+    (json, id, typed)
+}
+
+impl<W: Write> RecordSink for DecodeSink<W> {
+    fn meta(&mut self, meta: &SnapshotMeta) -> Result<()> {
+        self.meta = Some(meta.clone());
+        Ok(())
+    }
+
+    fn header(&mut self, h: &StateHeader) -> Result<()> {
+        let meta = match &self.meta {
+            Some(m) => {
+                serde_json::from_str::<serde_json::Value>(&m.to_go_json()).unwrap_or_default()
+            }
+            None => serde_json::Value::Null,
+        };
+        let line = serde_json::json!({ "meta": meta, "last_index": h.last_index });
+        self.write_line(&crate::gojson::to_string_compact(&line))
+    }
+
+    fn wants_value(&mut self, t: MessageType) -> bool {
+        self.filter.type_ok(t)
+    }
+
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Some(v) = r.value else { return Ok(()) };
+        if !self.filter.type_ok(r.mtype) {
+            return Ok(());
+        }
+        if let Some(prefix) = &self.filter.kv_prefix {
+            let key = crate::inspect::kv_key(v).unwrap_or_default();
+            if !key.starts_with(prefix) {
+                return Ok(());
+            }
+        }
+        let (json, id, typed) = record_json(r.mtype, v, &self.redactor);
+        if !typed {
+            self.untyped += 1;
+        }
+        let line = Line {
+            n: r.number,
+            offset: r.offset,
+            type_name: r.mtype.name(),
+            type_id: r.mtype.0,
+            id,
+            typed,
+            value: &json,
+        };
+        let text = crate::gojson::to_string_compact(&line);
+        self.printed += 1;
+        self.write_line(&text)
+    }
+}
+
+/// Decodes a record value to its model (typed or generic), without redaction.
+pub fn model(t: MessageType, value: &[u8]) -> Option<(Model, bool)> {
+    let (v, _) = msgpack::decode(value).ok()?;
+    Some(Model::decode(t, &v))
+}
+
+/// The generic JSON of a value, for records the model does not know.
+pub fn generic(value: &[u8]) -> Option<Any> {
+    let (v, _) = msgpack::decode(value).ok()?;
+    Some(Any(crate::model::values::to_json(&v)))
+}

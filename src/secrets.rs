@@ -1,0 +1,229 @@
+//! Secret-bearing fields of Consul's records, in one place, and their redaction.
+//!
+//! By default every output replaces a secret with `[redacted:XXXXXXXX]`, where the eight hex
+//! digits are an HMAC-SHA256 of the secret under a key drawn at random for each run: equal
+//! secrets within one output carry the same marker, and nothing about them can be learned
+//! across runs. `--show-secrets` prints them.
+
+use hmac::{Hmac, Mac};
+use serde_json::Value as Json;
+use sha2::Sha256;
+
+use crate::state::{types, MessageType};
+
+/// A secret found in a record: where it is and what kind of secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretField {
+    /// JSON pointer of the field within the record's value (`/SecretID`, `/Config/Token`).
+    pub path: String,
+    /// What it is: `acl-secret-id`, `private-key`, `token`, `credential`, `peering-secret`.
+    pub kind: &'static str,
+}
+
+/// Replaces secrets by keyed fingerprints, or leaves them when asked to show them.
+pub struct Redactor {
+    key: [u8; 32],
+    show: bool,
+}
+
+impl Redactor {
+    /// A redactor with a fresh random key.
+    pub fn new_random() -> Redactor {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system provides random bytes");
+        Redactor { key, show: false }
+    }
+
+    /// A redactor that shows secrets (`--show-secrets`).
+    pub fn showing() -> Redactor {
+        Redactor {
+            key: [0u8; 32],
+            show: true,
+        }
+    }
+
+    /// Whether secrets are printed.
+    pub fn shows_secrets(&self) -> bool {
+        self.show
+    }
+
+    /// Eight hex digits of HMAC-SHA256(run key, secret).
+    pub fn fingerprint(&self, secret: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length works");
+        mac.update(secret);
+        crate::archive::hex(&mac.finalize().into_bytes()[..4])
+    }
+
+    /// The marker that stands for a secret in output.
+    pub fn marker(&self, secret: &[u8]) -> String {
+        format!("[redacted:{}]", self.fingerprint(secret))
+    }
+
+    /// Redacts the secrets of a record's JSON value in place; returns the fields found.
+    pub fn redact(&self, t: MessageType, value: &mut Json) -> Vec<SecretField> {
+        let found = find(t, value);
+        if !self.show {
+            for f in &found {
+                if let Some(v) = value.pointer_mut(&f.path) {
+                    let secret = secret_bytes(v);
+                    *v = Json::String(self.marker(&secret));
+                }
+            }
+        }
+        found
+    }
+}
+
+fn secret_bytes(v: &Json) -> Vec<u8> {
+    match v {
+        Json::String(s) => s.as_bytes().to_vec(),
+        other => other.to_string().into_bytes(),
+    }
+}
+
+fn non_empty(v: Option<&Json>) -> bool {
+    match v {
+        None | Some(Json::Null) => false,
+        Some(Json::String(s)) => !s.is_empty(),
+        Some(Json::Object(o)) => !o.is_empty(),
+        Some(Json::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// Whether a configuration key names a secret (CA provider, auth method, config entry).
+pub fn secret_key(key: &str) -> Option<&'static str> {
+    let k = key.to_ascii_lowercase();
+    if k.contains("privatekey") || k == "private_key" {
+        Some("private-key")
+    } else if ["secret", "password", "credential", "accesskey"]
+        .iter()
+        .any(|w| k.contains(w))
+        || k == "serviceaccountjwt"
+    {
+        Some("credential")
+    } else if k.contains("token") && !k.contains("ttl") && !k.contains("locality") {
+        Some("token")
+    } else {
+        None
+    }
+}
+
+/// Every string-valued field below `base` whose key names a secret.
+fn config_secrets(value: &Json, base: &str, out: &mut Vec<SecretField>) {
+    match value {
+        Json::Object(map) => {
+            for (k, v) in map {
+                let path = format!("{base}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match (secret_key(k), v) {
+                    (Some(kind), v) if non_empty(Some(v)) && !v.is_object() => {
+                        out.push(SecretField { path, kind })
+                    }
+                    _ => config_secrets(v, &path, out),
+                }
+            }
+        }
+        Json::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                config_secrets(v, &format!("{base}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The secret fields of a record of type `t`, given its JSON value (typed or generic).
+pub fn find(t: MessageType, value: &Json) -> Vec<SecretField> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, kind: &'static str| {
+        if non_empty(value.get(name)) {
+            out.push(SecretField {
+                path: format!("/{name}"),
+                kind,
+            });
+        }
+    };
+    match t.0 {
+        types::ACL_TOKEN => field("SecretID", "acl-secret-id"),
+        types::PREPARED_QUERY => field("Token", "token"),
+        types::CONNECT_CA => field("SigningKey", "private-key"),
+        types::CONNECT_CA_PROVIDER_STATE => field("PrivateKey", "private-key"),
+        types::ACL => field("ID", "acl-secret-id"),
+        types::SYSTEM_METADATA
+            if value.get("Key").and_then(|k| k.as_str()) == Some("server-management-token") => {
+                field("Value", "token")
+            }
+        types::CONNECT_CA_CONFIG | types::ACL_AUTH_METHOD => {
+            if let Some(c) = value.get("Config") {
+                config_secrets(c, "/Config", &mut out);
+            }
+        }
+        types::CONFIG_ENTRY => {
+            if let Some(e) = value.get("Entry") {
+                config_secrets(e, "/Entry", &mut out);
+            }
+        }
+        types::PEERING_SECRET
+            // The whole value: the JSON pointer "" names the root.
+            if !value.is_null() => {
+                out.push(SecretField {
+                    path: String::new(),
+                    kind: "peering-secret",
+                })
+            }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tokens_and_keys_are_redacted_with_matching_markers() {
+        let r = Redactor::new_random();
+        let mut a = json!({"AccessorID": "a", "SecretID": "s3cr3t"});
+        let mut b = json!({"AccessorID": "b", "SecretID": "s3cr3t"});
+        let found = r.redact(MessageType(types::ACL_TOKEN), &mut a);
+        r.redact(MessageType(types::ACL_TOKEN), &mut b);
+        assert_eq!(
+            found,
+            vec![SecretField {
+                path: "/SecretID".into(),
+                kind: "acl-secret-id"
+            }]
+        );
+        assert!(a["SecretID"].as_str().unwrap().starts_with("[redacted:"));
+        assert_eq!(a["SecretID"], b["SecretID"]);
+        assert!(!a.to_string().contains("s3cr3t"));
+        // Another run, another key: the marker differs.
+        let mut c = json!({"SecretID": "s3cr3t"});
+        Redactor::new_random().redact(MessageType(types::ACL_TOKEN), &mut c);
+        assert_ne!(a["SecretID"], c["SecretID"]);
+    }
+
+    #[test]
+    fn nested_config_secrets() {
+        let r = Redactor::new_random();
+        let mut v = json!({"Provider": "vault", "Config": {"Address": "https://v", "Token": "hvs.x",
+            "RootPKIPath": "pki", "IntermediateCertTTL": "8760h", "AWS": {"SecretAccessKey": "k", "AccessKeyId": "id"}}});
+        let found = r.redact(MessageType(types::CONNECT_CA_CONFIG), &mut v);
+        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            vec![
+                "/Config/AWS/AccessKeyId",
+                "/Config/AWS/SecretAccessKey",
+                "/Config/Token"
+            ]
+        );
+        assert_eq!(v["Config"]["RootPKIPath"], "pki");
+        assert!(!v.to_string().contains("hvs.x"));
+        let mut shown = json!({"SecretID": "x"});
+        Redactor::showing().redact(MessageType(types::ACL_TOKEN), &mut shown);
+        assert_eq!(shown["SecretID"], "x");
+    }
+}
