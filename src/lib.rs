@@ -20,6 +20,7 @@ pub mod model;
 pub mod msgpack;
 pub mod pargz;
 pub mod pipeline;
+pub mod redact;
 pub mod secrets;
 pub mod shape;
 pub mod state;

@@ -5,6 +5,11 @@ mod cmd;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Ctrl-C or SIGTERM: remove half-written output, then exit as interrupted.
+    let _ = ctrlc::set_handler(|| {
+        snapinspect::writer::remove_temp_files();
+        std::process::exit(130);
+    });
     let code = cmd::run(std::env::args_os().collect());
     report_peak_rss();
     ExitCode::from(code as u8)

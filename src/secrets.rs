@@ -144,7 +144,10 @@ pub fn find(t: MessageType, value: &Json) -> Vec<SecretField> {
         }
     };
     match t.0 {
-        types::ACL_TOKEN => field("SecretID", "acl-secret-id"),
+        // "anonymous" is the well-known SecretID of Consul's anonymous token, not a secret.
+        types::ACL_TOKEN if value.get("SecretID").and_then(|s| s.as_str()) != Some("anonymous") => {
+            field("SecretID", "acl-secret-id")
+        }
         types::PREPARED_QUERY => field("Token", "token"),
         types::CONNECT_CA => field("SigningKey", "private-key"),
         types::CONNECT_CA_PROVIDER_STATE => field("PrivateKey", "private-key"),

@@ -175,8 +175,39 @@ pub fn write_snapshot<W: Write>(
     Ok((meta, gz.finish().map_err(io_err)?))
 }
 
+/// Temp files being written, removed by [`remove_temp_files`] when the process is interrupted.
+static IN_PROGRESS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every temp file a write in progress holds (for a Ctrl-C or SIGTERM handler).
+pub fn remove_temp_files() {
+    if let Ok(list) = IN_PROGRESS.lock() {
+        for p in list.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+struct Registered(std::path::PathBuf);
+
+impl Registered {
+    fn new(p: &Path) -> Registered {
+        if let Ok(mut list) = IN_PROGRESS.lock() {
+            list.push(p.to_path_buf());
+        }
+        Registered(p.to_path_buf())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut list) = IN_PROGRESS.lock() {
+            list.retain(|p| p != &self.0);
+        }
+    }
+}
+
 /// Writes a file atomically: a temp file in the same directory, fsync, rename, fsync of the
-/// directory. If `f` fails, nothing is left behind.
+/// directory. If `f` fails, or the process is interrupted, nothing is left behind.
 pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -187,6 +218,7 @@ pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> R
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(format!("creating a temporary file in {}", dir.display()), e))?;
+    let _registered = Registered::new(tmp.path());
     let value = f(tmp.as_file_mut())?;
     tmp.as_file()
         .sync_all()

@@ -10,6 +10,7 @@ mod compat;
 mod decode;
 mod generate;
 mod inspect;
+mod pack;
 pub mod progress;
 mod verify;
 
@@ -41,6 +42,15 @@ enum Command {
     /// Prove snapshots are whole: every hash and every record, many files in parallel.
     #[command(after_help = EXIT_CODES)]
     Verify(verify::Args),
+    /// Turn a raft snapshot directory (or meta.json and state.bin) into a .snap.
+    #[command(after_help = EXIT_CODES)]
+    Pack(pack::PackArgs),
+    /// Verify a .snap, then extract meta.json, state.bin and SHA256SUMS.
+    #[command(after_help = EXIT_CODES)]
+    Unpack(pack::UnpackArgs),
+    /// Write a copy with every secret replaced, safe to hand over or restore into a test cluster.
+    #[command(after_help = EXIT_CODES)]
+    Redact(pack::RedactArgs),
     /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Args),
@@ -126,6 +136,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Compat(a) => compat::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Decode(a) => decode::run(a),
+        Command::Pack(a) => pack::pack(a),
+        Command::Unpack(a) => pack::unpack(a),
+        Command::Redact(a) => pack::redact(a),
     };
     match result {
         Ok(code) => code,
