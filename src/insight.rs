@@ -355,6 +355,8 @@ impl RecordSink for DetailsSink {
                     self.tombstones += 1;
                     subject = str_of(v.get("Key"));
                 }
+                // A legacy ACL's ID is its secret: never show it.
+                types::ACL => subject = str_of(v.get("Name")),
                 _ => {
                     for k in ["Key", "Name", "ID", "AccessorID"] {
                         let s = str_of(v.get(k));
