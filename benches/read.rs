@@ -92,6 +92,24 @@ fn bench(c: &mut Criterion) {
                 read_path(&path, &ReadOptions::default(), &mut kv).unwrap()
             })
         });
+        if size <= 64 << 20 {
+            g.bench_function(BenchmarkId::new("decode-null-sink", &label), |b| {
+                b.iter(|| {
+                    let filter = snapinspect::decode::Filter::default();
+                    let redactor = snapinspect::secrets::Redactor::new_random();
+                    let mut sink = snapinspect::decode::DecodeSink::new(std::io::sink(), filter, redactor);
+                    read_path(&path, &ReadOptions::default(), &mut sink).unwrap();
+                    sink.printed
+                })
+            });
+            g.bench_function(BenchmarkId::new("verify-full", &label), |b| {
+                b.iter(|| {
+                    let input = snapinspect::archive::Input::Archive(path.clone());
+                    let opts = snapinspect::verify::VerifyOptions { threaded: true, ..Default::default() };
+                    assert!(snapinspect::verify::verify_input(&input, "bench", &opts).valid)
+                })
+            });
+        }
         g.finish();
 
         // pack: state already in memory for 64 MiB only (1 GiB would measure the page cache).

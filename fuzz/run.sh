@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a while on the stable toolchain (cargo-fuzz needs nightly flags;
 # RUSTC_BOOTSTRAP=1 lets the stable compiler accept them).
-# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack)
+# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack record)
 # The project has no unsafe code, so the default is no sanitizer (fast, and peak RSS is ours,
 # not ASAN's quarantine); SANITIZER=address turns ASAN on.
 set -euo pipefail
@@ -19,7 +19,7 @@ case $target in
     for f in basic kv all; do
       [ -f "$corpus/$f.tar" ] || gzip -dc "$root/testdata/$f.snap" > "$corpus/$f.tar"
     done ;;
-  state|msgpack)
+  state|msgpack|record)
     cp -n $root/testdata/raw/kv-2-38/state.bin "$corpus/kv.state.bin" 2>/dev/null || true
     cp -n $root/testdata/raw/all-restored-2-3262/state.bin "$corpus/all.state.bin" 2>/dev/null || true ;;
 esac
