@@ -97,7 +97,8 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| {
                     let filter = snapinspect::decode::Filter::default();
                     let redactor = snapinspect::secrets::Redactor::new_random();
-                    let mut sink = snapinspect::decode::DecodeSink::new(std::io::sink(), filter, redactor);
+                    let mut sink =
+                        snapinspect::decode::DecodeSink::new(std::io::sink(), filter, redactor);
                     read_path(&path, &ReadOptions::default(), &mut sink).unwrap();
                     sink.printed
                 })
@@ -105,7 +106,10 @@ fn bench(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new("verify-full", &label), |b| {
                 b.iter(|| {
                     let input = snapinspect::archive::Input::Archive(path.clone());
-                    let opts = snapinspect::verify::VerifyOptions { threaded: true, ..Default::default() };
+                    let opts = snapinspect::verify::VerifyOptions {
+                        threaded: true,
+                        ..Default::default()
+                    };
                     assert!(snapinspect::verify::verify_input(&input, "bench", &opts).valid)
                 })
             });

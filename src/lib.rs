@@ -21,6 +21,7 @@ pub mod msgpack;
 pub mod pargz;
 pub mod pipeline;
 pub mod redact;
+pub mod scan;
 pub mod secrets;
 pub mod shape;
 pub mod state;

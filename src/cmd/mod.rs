@@ -12,6 +12,7 @@ mod generate;
 mod inspect;
 mod pack;
 pub mod progress;
+mod scan;
 mod verify;
 
 const EXIT_CODES: &str = "\
@@ -51,6 +52,9 @@ enum Command {
     /// Write a copy with every secret replaced, safe to hand over or restore into a test cluster.
     #[command(after_help = EXIT_CODES)]
     Redact(pack::RedactArgs),
+    /// List the records that carry secrets and KV values that look like secrets (never the secrets).
+    #[command(after_help = EXIT_CODES)]
+    Scan(scan::Args),
     /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Args),
@@ -139,6 +143,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Pack(a) => pack::pack(a),
         Command::Unpack(a) => pack::unpack(a),
         Command::Redact(a) => pack::redact(a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,240 @@
+//! `scan`: which records of a snapshot carry secrets, and which KV values look like secrets,
+//! named by identity, never showing a secret.
+
+use regex::bytes::Regex;
+use serde::Serialize;
+
+use crate::decode::record_json;
+use crate::error::Result;
+use crate::inspect::kv_key;
+use crate::secrets::Redactor;
+use crate::state::{types, MessageType, Record, RecordSink};
+
+/// A record that carries a secret in a known field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretRecord {
+    /// The record's identity (`ACLToken:<AccessorID>`).
+    pub id: String,
+    /// 1-based position in state.bin.
+    pub record: u64,
+    /// JSON pointer of the field (`/SecretID`).
+    pub field: String,
+    /// What kind of secret.
+    pub kind: String,
+}
+
+/// A KV value that looks like a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuspectValue {
+    /// The KV key.
+    pub key: String,
+    /// 1-based position in state.bin.
+    pub record: u64,
+    /// What it looks like (`pem-private-key`, `jwt`, `aws-access-key-id`, `vault-token`).
+    pub looks_like: &'static str,
+}
+
+/// Patterns of secret-looking values.
+struct Patterns(Vec<(&'static str, Regex)>);
+
+impl Patterns {
+    fn new() -> Patterns {
+        let p = |s: &str| Regex::new(s).expect("valid pattern");
+        Patterns(vec![
+            (
+                "pem-private-key",
+                p(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----"),
+            ),
+            (
+                "jwt",
+                p(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+            ),
+            ("aws-access-key-id", p(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+            (
+                "aws-secret-access-key",
+                p(r"(?i)aws_?secret_?access_?key\W{1,4}[A-Za-z0-9/+=]{40}"),
+            ),
+            (
+                "vault-token",
+                p(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}|\bs\.[A-Za-z0-9]{24}\b"),
+            ),
+            ("github-token", p(r"\bgh[pousr]_[A-Za-z0-9]{36}\b")),
+        ])
+    }
+}
+
+/// Collects secret-bearing records and secret-looking KV values.
+pub struct ScanSink {
+    patterns: Patterns,
+    redactor: Redactor,
+    /// Records with secrets in known fields.
+    pub records: Vec<SecretRecord>,
+    /// KV values that look like secrets.
+    pub values: Vec<SuspectValue>,
+}
+
+impl Default for ScanSink {
+    fn default() -> Self {
+        ScanSink {
+            patterns: Patterns::new(),
+            redactor: Redactor::new_random(),
+            records: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+}
+
+fn may_hold_secrets(t: MessageType) -> bool {
+    matches!(
+        t.0,
+        types::KVS
+            | types::ACL
+            | types::ACL_TOKEN
+            | types::PREPARED_QUERY
+            | types::CONNECT_CA
+            | types::CONNECT_CA_PROVIDER_STATE
+            | types::CONNECT_CA_CONFIG
+            | types::ACL_AUTH_METHOD
+            | types::CONFIG_ENTRY
+            | types::SYSTEM_METADATA
+            | types::PEERING_SECRET
+    )
+}
+
+impl RecordSink for ScanSink {
+    fn wants_value(&mut self, t: MessageType) -> bool {
+        may_hold_secrets(t)
+    }
+
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Some(v) = r.value else { return Ok(()) };
+        if !may_hold_secrets(r.mtype) {
+            return Ok(());
+        }
+        if r.mtype.0 == types::KVS {
+            if let Ok((val, _)) = crate::msgpack::decode(v) {
+                if let Some(bytes) = val.get("Value").and_then(|x| x.as_bytes()) {
+                    for (name, re) in &self.patterns.0 {
+                        if re.is_match(bytes) {
+                            let key = kv_key(v).unwrap_or_default();
+                            self.values.push(SuspectValue {
+                                key: String::from_utf8_lossy(&key).into_owned(),
+                                record: r.number,
+                                looks_like: name,
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let (mut json, id, _) = record_json(r.mtype, v, &Redactor::showing());
+        let found = self.redactor.redact(r.mtype, &mut json);
+        if r.mtype.0 == types::ACL_TOKEN && found.is_empty() {
+            // The anonymous token: its SecretID is the well-known value "anonymous".
+            self.records.push(SecretRecord {
+                id,
+                record: r.number,
+                field: "/SecretID".into(),
+                kind: "well-known (anonymous)".into(),
+            });
+            return Ok(());
+        }
+        for f in found {
+            self.records.push(SecretRecord {
+                id: id.clone(),
+                record: r.number,
+                field: f.path,
+                kind: f.kind.into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The scan report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanReport {
+    /// Records with secrets in known fields.
+    pub secret_records: Vec<SecretRecord>,
+    /// KV values that look like secrets.
+    pub suspect_values: Vec<SuspectValue>,
+}
+
+impl ScanReport {
+    /// Secrets that count for `--fail-on-secrets` (well-known values do not).
+    pub fn count(&self) -> usize {
+        self.secret_records
+            .iter()
+            .filter(|r| !r.kind.starts_with("well-known"))
+            .count()
+            + self.suspect_values.len()
+    }
+
+    /// The report as text.
+    pub fn pretty(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "Records carrying secrets: {}\n",
+            self.secret_records.len()
+        ));
+        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        tw.line(&[b"  Record", b"Field", b"Kind", b"Identity"]);
+        for r in &self.secret_records {
+            tw.line(&[
+                format!("  #{}", r.record).as_bytes(),
+                r.field.as_bytes(),
+                r.kind.as_bytes(),
+                r.id.as_bytes(),
+            ]);
+        }
+        out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        out.push_str(&format!(
+            "\n\nKV values that look like secrets: {}\n",
+            self.suspect_values.len()
+        ));
+        if !self.suspect_values.is_empty() {
+            let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+            tw.line(&[b"  Record", b"Looks like", b"Key"]);
+            for v in &self.suspect_values {
+                tw.line(&[
+                    format!("  #{}", v.record).as_bytes(),
+                    v.looks_like.as_bytes(),
+                    v.key.as_bytes(),
+                ]);
+            }
+            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_what_they_should() {
+        let p = Patterns::new();
+        let hit = |s: &str| {
+            p.0.iter()
+                .find(|(_, re)| re.is_match(s.as_bytes()))
+                .map(|(n, _)| *n)
+        };
+        assert_eq!(
+            hit("-----BEGIN EC PRIVATE KEY-----\nMHcC"),
+            Some("pem-private-key")
+        );
+        assert_eq!(hit("-----BEGIN PRIVATE KEY-----"), Some("pem-private-key"));
+        assert_eq!(hit("-----BEGIN CERTIFICATE-----"), None);
+        assert_eq!(
+            hit("id AKIAIOSFODNN7EXAMPLE here"),
+            Some("aws-access-key-id")
+        );
+        assert_eq!(hit("hvs.CAESIJlWh4YHbgBmbZAGJ6mN2dPK"), Some("vault-token"));
+        assert_eq!(hit("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"), Some("jwt"));
+        assert_eq!(hit("plain config value"), None);
+    }
+}
