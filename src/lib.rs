@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod compat;
 pub mod decode;
+pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod gojson;

@@ -8,6 +8,7 @@ use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod compat;
 mod decode;
+mod diff;
 mod generate;
 mod inspect;
 mod pack;
@@ -43,6 +44,9 @@ enum Command {
     /// Prove snapshots are whole: every hash and every record, many files in parallel.
     #[command(after_help = EXIT_CODES)]
     Verify(verify::Args),
+    /// Compare two snapshots: what restoring NEW over OLD would change (exit 1 if anything).
+    #[command(after_help = EXIT_CODES)]
+    Diff(diff::Args),
     /// Turn a raft snapshot directory (or meta.json and state.bin) into a .snap.
     #[command(after_help = EXIT_CODES)]
     Pack(pack::PackArgs),
@@ -144,6 +148,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Unpack(a) => pack::unpack(a),
         Command::Redact(a) => pack::redact(a),
         Command::Scan(a) => scan::run(a),
+        Command::Diff(a) => diff::run(a),
     };
     match result {
         Ok(code) => code,

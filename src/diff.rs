@@ -1,0 +1,549 @@
+//! `diff`: what restoring one snapshot over another would change, record by record.
+//!
+//! Three streamed passes keep memory proportional to the number of records, not their size:
+//! OLD is read once for a map of identity to content hashes (about 60 bytes per record plus
+//! the identity text), NEW once to classify every record and keep the new side of what
+//! changed, and OLD a second time to fetch the old side of what changed or went away.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::archive::{self, Input, ReadOptions, Snapshot};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::msgpack::{self, Value};
+use crate::secrets::Redactor;
+use crate::state::{types, MessageType, Record, RecordSink};
+
+/// Options of a diff.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Only these record types (all when empty).
+    pub types: Vec<MessageType>,
+    /// Only KV entries and tombstones under this prefix (other types are left out).
+    pub kv_prefix: Option<Vec<u8>>,
+    /// List Index-table records and changes that touch only CreateIndex/ModifyIndex.
+    pub include_indexes: bool,
+    /// Show KV values (as text diffs when both sides are text) instead of size and fingerprint.
+    pub show_values: bool,
+    /// Show secrets instead of redaction markers.
+    pub show_secrets: bool,
+}
+
+/// Content hashes of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hashes {
+    /// Everything, maps compared regardless of entry order.
+    full: u64,
+    /// Everything but CreateIndex/ModifyIndex fields.
+    content: u64,
+}
+
+fn is_index_key(k: &Value<'_>) -> bool {
+    matches!(k.as_bytes(), Some(b"CreateIndex") | Some(b"ModifyIndex"))
+}
+
+/// Hashes a value with maps in key order, optionally skipping raft index fields.
+fn hash_value<H: Hasher>(v: &Value<'_>, skip_indexes: bool, h: &mut H) {
+    match v {
+        Value::Map(entries) => {
+            let mut sorted: Vec<&(Value<'_>, Value<'_>)> =
+                entries.iter().filter(|(k, _)| !(skip_indexes && is_index_key(k))).collect();
+            sorted.sort_by(|a, b| a.0.as_bytes().cmp(&b.0.as_bytes()));
+            h.write_u8(b'm');
+            h.write_usize(sorted.len());
+            for (k, val) in sorted {
+                hash_value(k, skip_indexes, h);
+                hash_value(val, skip_indexes, h);
+            }
+        }
+        Value::Array(items) => {
+            h.write_u8(b'a');
+            h.write_usize(items.len());
+            for i in items {
+                hash_value(i, skip_indexes, h);
+            }
+        }
+        Value::Raw(b) | Value::Bin(b) => {
+            h.write_u8(b's');
+            b.hash(h);
+        }
+        Value::Int(i) => {
+            h.write_u8(b'i');
+            h.write_i128(*i as i128);
+        }
+        Value::Uint(u) => {
+            h.write_u8(b'i');
+            h.write_i128(*u as i128);
+        }
+        Value::F32(f) => {
+            h.write_u8(b'f');
+            h.write_u64((*f as f64).to_bits());
+        }
+        Value::F64(f) => {
+            h.write_u8(b'f');
+            h.write_u64(f.to_bits());
+        }
+        Value::Bool(b) => h.write_u8(if *b { b'T' } else { b'F' }),
+        Value::Nil => h.write_u8(b'n'),
+        Value::Ext(t, d) => {
+            h.write_u8(b'x');
+            h.write_i8(*t);
+            d.hash(h);
+        }
+    }
+}
+
+fn hashes(v: &Value<'_>) -> Hashes {
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    hash_value(v, false, &mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    hash_value(v, true, &mut b);
+    Hashes { full: a.finish(), content: b.finish() }
+}
+
+/// A record's identity, made unique by an occurrence number when it repeats.
+struct Identities(HashMap<String, u32>);
+
+impl Identities {
+    fn unique(&mut self, id: String) -> String {
+        let n = self.0.entry(id.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            id
+        } else {
+            format!("{id}#{n}")
+        }
+    }
+}
+
+fn identity(t: MessageType, v: &Value<'_>) -> String {
+    match Model::decode_typed(t, v) {
+        Ok(m) => m.identity().render(t),
+        Err(_) => format!("{}:?", t.name()),
+    }
+}
+
+fn selected(opts: &DiffOptions, t: MessageType, v: &Value<'_>) -> bool {
+    if !opts.types.is_empty() && !opts.types.contains(&t) {
+        return false;
+    }
+    if let Some(p) = &opts.kv_prefix {
+        if !matches!(t.0, types::KVS | types::TOMBSTONE) {
+            return false;
+        }
+        let key = v.get("Key").and_then(|k| k.as_bytes()).unwrap_or_default();
+        return key.starts_with(p);
+    }
+    true
+}
+
+/// Pass 1: identity -> hashes of OLD.
+struct IndexPass<'o> {
+    opts: &'o DiffOptions,
+    ids: Identities,
+    map: HashMap<Box<str>, (MessageType, Hashes)>,
+}
+
+impl RecordSink for IndexPass<'_> {
+    fn wants_value(&mut self, _: MessageType) -> bool {
+        true
+    }
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        if !selected(self.opts, r.mtype, &v) {
+            return Ok(());
+        }
+        let id = self.ids.unique(identity(r.mtype, &v));
+        self.map.insert(id.into_boxed_str(), (r.mtype, hashes(&v)));
+        Ok(())
+    }
+}
+
+/// How a record differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// Only in NEW.
+    Added,
+    /// Only in OLD.
+    Removed,
+    /// In both, with different content.
+    Changed,
+    /// In both, differing only in CreateIndex/ModifyIndex.
+    IndexOnly,
+}
+
+/// Pass 2: classify NEW, keep the new side of what is not unchanged.
+struct ClassifyPass<'o> {
+    opts: &'o DiffOptions,
+    old: HashMap<Box<str>, (MessageType, Hashes)>,
+    ids: Identities,
+    seen: HashMap<Box<str>, ()>,
+    changed: BTreeMap<String, (MessageType, ChangeKind, Option<Json>)>,
+    unchanged: BTreeMap<MessageType, u64>,
+    redactor: &'o Redactor,
+}
+
+fn record_json(t: MessageType, v: &Value<'_>, redactor: &Redactor) -> Json {
+    let (model, _) = Model::decode(t, v);
+    let mut json = serde_json::to_value(&model).unwrap_or(Json::Null);
+    redactor.redact(t, &mut json);
+    json
+}
+
+impl RecordSink for ClassifyPass<'_> {
+    fn wants_value(&mut self, _: MessageType) -> bool {
+        true
+    }
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        if !selected(self.opts, r.mtype, &v) {
+            return Ok(());
+        }
+        let id = self.ids.unique(identity(r.mtype, &v));
+        let h = hashes(&v);
+        let kind = match self.old.get(id.as_str()) {
+            None => Some(ChangeKind::Added),
+            Some((_, old)) if old.full == h.full => None,
+            Some((_, old)) if old.content == h.content => Some(ChangeKind::IndexOnly),
+            Some(_) => Some(ChangeKind::Changed),
+        };
+        if self.old.contains_key(id.as_str()) {
+            self.seen.insert(id.clone().into_boxed_str(), ());
+        }
+        match kind {
+            None => *self.unchanged.entry(r.mtype).or_default() += 1,
+            Some(k) => {
+                let keep = k != ChangeKind::IndexOnly || self.opts.include_indexes;
+                let json = keep.then(|| record_json(r.mtype, &v, self.redactor));
+                self.changed.insert(id, (r.mtype, k, json));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Pass 3: the old side of changed and removed records.
+struct OldSidePass<'o> {
+    opts: &'o DiffOptions,
+    ids: Identities,
+    wanted: HashMap<String, ()>,
+    found: HashMap<String, Json>,
+    redactor: &'o Redactor,
+}
+
+impl RecordSink for OldSidePass<'_> {
+    fn wants_value(&mut self, _: MessageType) -> bool {
+        true
+    }
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        if !selected(self.opts, r.mtype, &v) {
+            return Ok(());
+        }
+        let id = self.ids.unique(identity(r.mtype, &v));
+        if self.wanted.contains_key(&id) {
+            self.found.insert(id, record_json(r.mtype, &v, self.redactor));
+        }
+        Ok(())
+    }
+}
+
+/// Counts of one record type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TypeSummary {
+    /// Type name.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Records only in NEW.
+    pub added: u64,
+    /// Records only in OLD.
+    pub removed: u64,
+    /// Records whose content differs.
+    pub changed: u64,
+    /// Records differing only in raft indexes.
+    pub index_only: u64,
+    /// Records that are the same.
+    pub unchanged: u64,
+}
+
+/// One differing field of a changed record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// JSON pointer of the field.
+    pub path: String,
+    /// The old value (`null` when absent).
+    pub old: Json,
+    /// The new value (`null` when absent).
+    pub new: Json,
+}
+
+/// One differing record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Type name.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The record's identity.
+    pub id: String,
+    /// How it differs.
+    pub change: ChangeKind,
+    /// A short description (token description, KV size and fingerprint...).
+    pub summary: String,
+    /// Field-level differences (changed records).
+    pub fields: Vec<FieldChange>,
+    /// A secret of the record changed (never shown).
+    pub secret_changed: bool,
+    /// Unified diffs of long text fields (policy rules, KV text with --show-values).
+    pub text_diffs: BTreeMap<String, String>,
+}
+
+/// The diff report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiffReport {
+    /// Schema identifier.
+    pub schema: &'static str,
+    /// OLD's snapshot ID.
+    pub old_id: String,
+    /// NEW's snapshot ID.
+    pub new_id: String,
+    /// Per-type counts.
+    pub summary: Vec<TypeSummary>,
+    /// The differing records, by type then identity.
+    pub changes: Vec<Change>,
+    /// True when nothing differs.
+    pub identical: bool,
+}
+
+fn field_changes(old: &Json, new: &Json, path: &str, include_indexes: bool, out: &mut Vec<FieldChange>) {
+    match (old, new) {
+        (Json::Object(a), Json::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                if !include_indexes && (k == "CreateIndex" || k == "ModifyIndex") {
+                    continue;
+                }
+                let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                field_changes(a.get(k).unwrap_or(&Json::Null), b.get(k).unwrap_or(&Json::Null), &p, include_indexes, out);
+            }
+        }
+        (a, b) if a != b => out.push(FieldChange { path: path.to_string(), old: a.clone(), new: b.clone() }),
+        _ => {}
+    }
+}
+
+fn unified(old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header("old", "new").to_string()
+}
+
+fn kv_value(json: &Json) -> Option<Vec<u8>> {
+    use base64::Engine;
+    json.get("Value").and_then(|v| v.as_str()).and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+}
+
+fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
+    let s = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    match t.0 {
+        types::KVS => {
+            let v = kv_value(json).unwrap_or_default();
+            format!("{} bytes, fingerprint {}, flags {}", v.len(), redactor.fingerprint(&v), json["Flags"])
+        }
+        types::ACL_TOKEN => format!("{:?}", s("Description")),
+        types::ACL_POLICY | types::ACL_ROLE | types::ACL_AUTH_METHOD => s("Name"),
+        types::REGISTER => match (json.get("Service"), json.get("Check")) {
+            (Some(sv), _) if !sv.is_null() => format!("service {} port {}", sv["Service"].as_str().unwrap_or(""), sv["Port"]),
+            (_, Some(c)) if !c.is_null() => format!("check {:?} {}", c["Name"].as_str().unwrap_or(""), c["Status"].as_str().unwrap_or("")),
+            _ => format!("node at {}", s("Address")),
+        },
+        types::CONNECT_CA => {
+            if json.get("Active").and_then(|a| a.as_bool()) == Some(true) {
+                format!("ACTIVE root {:?}", s("Name"))
+            } else {
+                format!("root {:?}", s("Name"))
+            }
+        }
+        types::INTENTION => format!("{} -> {}: {}", s("SourceName"), s("DestinationName"), s("Action")),
+        _ => String::new(),
+    }
+}
+
+/// Replaces KV values by size and fingerprint (unless shown).
+fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
+    if let Some(v) = kv_value(json) {
+        json["Value"] = serde_json::json!({ "bytes": v.len(), "fingerprint": redactor.fingerprint(&v) });
+    }
+}
+
+/// Compares two snapshots. OLD is read twice, so it cannot be standard input.
+pub fn diff(old: &Input, new: &Input, opts: &DiffOptions, read: &ReadOptions) -> Result<DiffReport> {
+    if *old == Input::Stdin {
+        return Err(Error::Usage("diff reads OLD twice: it cannot be standard input (NEW can)".into()));
+    }
+    let redactor = if opts.show_secrets { Redactor::showing() } else { Redactor::new_random() };
+    let mut p1 = IndexPass { opts, ids: Identities(HashMap::new()), map: HashMap::new() };
+    let old_snap: Snapshot = archive::read(old, read, &mut p1)?;
+    let mut p2 = ClassifyPass {
+        opts,
+        old: p1.map,
+        ids: Identities(HashMap::new()),
+        seen: HashMap::new(),
+        changed: BTreeMap::new(),
+        unchanged: BTreeMap::new(),
+        redactor: &redactor,
+    };
+    let new_snap = archive::read(new, read, &mut p2)?;
+    // Whatever OLD had that NEW did not show is removed.
+    let removed: Vec<(String, MessageType)> = p2
+        .old
+        .iter()
+        .filter(|(id, _)| !p2.seen.contains_key(*id))
+        .map(|(id, (t, _))| (id.to_string(), *t))
+        .collect();
+    for (id, t) in &removed {
+        p2.changed.insert(id.clone(), (*t, ChangeKind::Removed, None));
+    }
+    let wanted: HashMap<String, ()> = p2
+        .changed
+        .iter()
+        .filter(|(_, (_, k, _))| matches!(k, ChangeKind::Changed | ChangeKind::Removed) || (*k == ChangeKind::IndexOnly && opts.include_indexes))
+        .map(|(id, _)| (id.clone(), ()))
+        .collect();
+    let mut p3 = OldSidePass { opts, ids: Identities(HashMap::new()), wanted, found: HashMap::new(), redactor: &redactor };
+    if !p3.wanted.is_empty() {
+        archive::read(old, read, &mut p3)?;
+    }
+
+    let mut summary: BTreeMap<MessageType, TypeSummary> = BTreeMap::new();
+    for (t, n) in &p2.unchanged {
+        summary.entry(*t).or_insert_with(|| TypeSummary { type_name: t.name(), ..Default::default() }).unchanged += n;
+    }
+    let mut changes = Vec::new();
+    for (id, (t, kind, new_json)) in p2.changed {
+        let s = summary.entry(t).or_insert_with(|| TypeSummary { type_name: t.name(), ..Default::default() });
+        match kind {
+            ChangeKind::Added => s.added += 1,
+            ChangeKind::Removed => s.removed += 1,
+            ChangeKind::Changed => s.changed += 1,
+            ChangeKind::IndexOnly => s.index_only += 1,
+        }
+        let bookkeeping = t.0 == types::INDEX || kind == ChangeKind::IndexOnly;
+        if bookkeeping && !opts.include_indexes {
+            continue;
+        }
+        let mut old_json = p3.found.remove(&id);
+        let mut new_json = new_json;
+        let shown = new_json.as_ref().or(old_json.as_ref()).cloned().unwrap_or(Json::Null);
+        let summary_text = describe(t, &shown, &redactor);
+        let mut text_diffs = BTreeMap::new();
+        if t.0 == types::KVS {
+            if opts.show_values {
+                if let (Some(o), Some(n)) = (old_json.as_ref().and_then(kv_value), new_json.as_ref().and_then(kv_value)) {
+                    if let (Ok(o), Ok(n)) = (std::str::from_utf8(&o), std::str::from_utf8(&n)) {
+                        text_diffs.insert("/Value".to_string(), unified(o, n));
+                    }
+                }
+            } else {
+                for j in [old_json.as_mut(), new_json.as_mut()].into_iter().flatten() {
+                    hide_kv_value(j, &redactor);
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        let mut secret_changed = false;
+        if let (Some(o), Some(n)) = (&old_json, &new_json) {
+            field_changes(o, n, "", opts.include_indexes, &mut fields);
+            let secret_paths: Vec<String> = crate::secrets::find(t, o).into_iter().chain(crate::secrets::find(t, n)).map(|f| f.path).collect();
+            secret_changed = fields.iter().any(|f| secret_paths.iter().any(|p| f.path == *p || f.path.starts_with(&format!("{p}/"))));
+            if t.0 == types::ACL_POLICY {
+                if let (Some(a), Some(b)) = (o["Rules"].as_str(), n["Rules"].as_str()) {
+                    if a != b {
+                        text_diffs.insert("/Rules".to_string(), unified(a, b));
+                    }
+                }
+            }
+        }
+        changes.push(Change { type_name: t.name(), id, change: kind, summary: summary_text, fields, secret_changed, text_diffs });
+    }
+    changes.sort_by(|a, b| a.type_name.cmp(&b.type_name).then_with(|| a.id.cmp(&b.id)));
+    let summary: Vec<TypeSummary> = summary.into_values().collect();
+    let identical = summary.iter().all(|s| s.added + s.removed + s.changed + s.index_only == 0);
+    Ok(DiffReport { schema: "snapinspect-diff/1", old_id: old_snap.meta.id, new_id: new_snap.meta.id, summary, changes, identical })
+}
+
+fn short(v: &Json) -> String {
+    let s = match v {
+        Json::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 100 {
+        format!("{}...", s.chars().take(100).collect::<String>())
+    } else {
+        s
+    }
+}
+
+impl DiffReport {
+    /// The report as text: the summary table, then the changes unless `stat_only`.
+    pub fn pretty(&self, stat_only: bool) -> String {
+        let mut out = format!("--- {}\n+++ {}\n\n", self.old_id, self.new_id);
+        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        tw.line(&[b"Type", b"Added", b"Removed", b"Changed", b"Index-only", b"Unchanged"]);
+        for s in &self.summary {
+            tw.line(&[
+                s.type_name.as_bytes(),
+                s.added.to_string().as_bytes(),
+                s.removed.to_string().as_bytes(),
+                s.changed.to_string().as_bytes(),
+                s.index_only.to_string().as_bytes(),
+                s.unchanged.to_string().as_bytes(),
+            ]);
+        }
+        out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        out.push('\n');
+        if self.identical {
+            out.push_str("\nidentical\n");
+            return out;
+        }
+        if stat_only {
+            return out;
+        }
+        let mut current = String::new();
+        for c in &self.changes {
+            if c.type_name != current {
+                out.push_str(&format!("\n{}\n", c.type_name));
+                current = c.type_name.clone();
+            }
+            let sign = match c.change {
+                ChangeKind::Added => '+',
+                ChangeKind::Removed => '-',
+                ChangeKind::Changed => '~',
+                ChangeKind::IndexOnly => '=',
+            };
+            let id = c.id.split_once(':').map(|(_, rest)| rest).unwrap_or(&c.id);
+            let alert = if c.type_name == "ConnectCA" && c.summary.starts_with("ACTIVE") { "  !! active CA root" } else { "" };
+            out.push_str(&format!("  {sign} {id}  {}{alert}\n", c.summary));
+            if c.secret_changed {
+                out.push_str("      secret changed\n");
+            }
+            for f in &c.fields {
+                if c.text_diffs.contains_key(&f.path) {
+                    continue;
+                }
+                out.push_str(&format!("      {}: {} -> {}\n", f.path, short(&f.old), short(&f.new)));
+            }
+            for (path, d) in &c.text_diffs {
+                out.push_str(&format!("      {path}:\n"));
+                for line in d.lines() {
+                    out.push_str(&format!("        {line}\n"));
+                }
+            }
+        }
+        out
+    }
+}
