@@ -23,11 +23,24 @@ fn data_dir() -> PathBuf {
 
 /// The cached archive of about `size` bytes of state, generated on first use.
 fn archive(label: &str, size: u64) -> PathBuf {
-    let p = data_dir().join(format!("bench-{label}-seed1.snap"));
+    variant(label, size, 0)
+}
+
+/// The cached archive, or a variant of it for diffs (about 1% of KV entries differ).
+fn variant(label: &str, size: u64, variant: u64) -> PathBuf {
+    let name = match variant {
+        0 => format!("bench-{label}-seed1.snap"),
+        v => format!("bench-{label}-seed1-variant{v}.snap"),
+    };
+    let p = data_dir().join(name);
     if !p.exists() {
         eprintln!("generating {} ...", p.display());
         generate_snapshot(
-            GenOptions { size, seed: 1 },
+            GenOptions {
+                size,
+                seed: 1,
+                variant,
+            },
             &p,
             WriteOptions {
                 level: 6,
@@ -38,6 +51,19 @@ fn archive(label: &str, size: u64) -> PathBuf {
         .unwrap();
     }
     p
+}
+
+/// VmHWM of this process, in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmHWM:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
+            })
+        })
+        .unwrap_or(0)
 }
 
 fn sizes() -> Vec<(String, u64)> {
@@ -116,10 +142,46 @@ fn bench(c: &mut Criterion) {
         }
         g.finish();
 
+        // diff: the archive against its variant (three streamed passes).
+        let other = variant(&label, size, 1);
+        let mut g = c.benchmark_group(format!("diff-{label}"));
+        g.sample_size(10);
+        g.measurement_time(Duration::from_secs(if size > 100 << 20 { 60 } else { 10 }));
+        g.throughput(Throughput::Bytes(size * 2));
+        g.bench_function(BenchmarkId::new("diff-variant", &label), |b| {
+            b.iter(|| {
+                let (old, new) = (
+                    snapinspect::archive::Input::Archive(path.clone()),
+                    snapinspect::archive::Input::Archive(other.clone()),
+                );
+                let r = snapinspect::diff::diff(
+                    &old,
+                    &new,
+                    &Default::default(),
+                    &ReadOptions::default(),
+                )
+                .unwrap();
+                assert!(!r.identical);
+            })
+        });
+        g.finish();
+        eprintln!(
+            "peak RSS of the bench process so far: {} KiB",
+            peak_rss_kib()
+        );
+
         // pack: state already in memory for 64 MiB only (1 GiB would measure the page cache).
         if size <= 64 << 20 {
             let mut state = Vec::new();
-            let (len, last) = generate_state(GenOptions { size, seed: 1 }, &mut state).unwrap();
+            let (len, last) = generate_state(
+                GenOptions {
+                    size,
+                    seed: 1,
+                    variant: 0,
+                },
+                &mut state,
+            )
+            .unwrap();
             let meta = meta_for(len, last, 0);
             let mut g = c.benchmark_group(format!("pack-{label}"));
             g.sample_size(10);

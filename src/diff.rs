@@ -50,8 +50,10 @@ fn is_index_key(k: &Value<'_>) -> bool {
 fn hash_value<H: Hasher>(v: &Value<'_>, skip_indexes: bool, h: &mut H) {
     match v {
         Value::Map(entries) => {
-            let mut sorted: Vec<&(Value<'_>, Value<'_>)> =
-                entries.iter().filter(|(k, _)| !(skip_indexes && is_index_key(k))).collect();
+            let mut sorted: Vec<&(Value<'_>, Value<'_>)> = entries
+                .iter()
+                .filter(|(k, _)| !(skip_indexes && is_index_key(k)))
+                .collect();
             sorted.sort_by(|a, b| a.0.as_bytes().cmp(&b.0.as_bytes()));
             h.write_u8(b'm');
             h.write_usize(sorted.len());
@@ -102,21 +104,32 @@ fn hashes(v: &Value<'_>) -> Hashes {
     hash_value(v, false, &mut a);
     let mut b = std::collections::hash_map::DefaultHasher::new();
     hash_value(v, true, &mut b);
-    Hashes { full: a.finish(), content: b.finish() }
+    Hashes {
+        full: a.finish(),
+        content: b.finish(),
+    }
 }
 
-/// A record's identity, made unique by an occurrence number when it repeats.
-struct Identities(HashMap<String, u32>);
+/// A 128-bit hash of an identity: the maps hold this instead of the identity text, so memory
+/// per record does not depend on key lengths.
+type IdHash = [u64; 2];
 
-impl Identities {
-    fn unique(&mut self, id: String) -> String {
-        let n = self.0.entry(id.clone()).or_insert(0);
-        *n += 1;
-        if *n == 1 {
-            id
-        } else {
-            format!("{id}#{n}")
-        }
+fn id_hash(id: &str) -> IdHash {
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    a.write_u8(1);
+    id.hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    b.write_u8(2);
+    id.hash(&mut b);
+    [a.finish(), b.finish()]
+}
+
+/// `id`, or `id#n` for the n-th occurrence of an identity that repeats.
+fn numbered(id: &str, n: u32) -> String {
+    if n <= 1 {
+        id.to_string()
+    } else {
+        format!("{id}#{n}")
     }
 }
 
@@ -141,11 +154,19 @@ fn selected(opts: &DiffOptions, t: MessageType, v: &Value<'_>) -> bool {
     true
 }
 
-/// Pass 1: identity -> hashes of OLD.
+/// Marks an OLD entry that NEW has shown (its hashes are no longer needed).
+const SEEN: Hashes = Hashes {
+    full: u64::MAX,
+    content: u64::MAX,
+};
+
+/// Pass 1: identity hash -> content hashes of OLD: 32 bytes a record in the map, and nothing
+/// that grows with key lengths.
 struct IndexPass<'o> {
     opts: &'o DiffOptions,
-    ids: Identities,
-    map: HashMap<Box<str>, (MessageType, Hashes)>,
+    map: HashMap<IdHash, Hashes>,
+    /// Identities OLD holds more than once, with how many times (rare: Unknown types).
+    dups: HashMap<IdHash, u32>,
 }
 
 impl RecordSink for IndexPass<'_> {
@@ -153,12 +174,22 @@ impl RecordSink for IndexPass<'_> {
         true
     }
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
+            return Ok(());
+        };
         if !selected(self.opts, r.mtype, &v) {
             return Ok(());
         }
-        let id = self.ids.unique(identity(r.mtype, &v));
-        self.map.insert(id.into_boxed_str(), (r.mtype, hashes(&v)));
+        let base = identity(r.mtype, &v);
+        let bh = id_hash(&base);
+        let h = if self.map.contains_key(&bh) {
+            let n = self.dups.entry(bh).or_insert(1);
+            *n += 1;
+            id_hash(&numbered(&base, *n))
+        } else {
+            bh
+        };
+        self.map.insert(h, hashes(&v));
         Ok(())
     }
 }
@@ -180,18 +211,21 @@ pub enum ChangeKind {
 /// Pass 2: classify NEW, keep the new side of what is not unchanged.
 struct ClassifyPass<'o> {
     opts: &'o DiffOptions,
-    old: HashMap<Box<str>, (MessageType, Hashes)>,
-    ids: Identities,
-    seen: HashMap<Box<str>, ()>,
+    old: HashMap<IdHash, Hashes>,
     changed: BTreeMap<String, (MessageType, ChangeKind, Option<Json>)>,
     unchanged: BTreeMap<MessageType, u64>,
     redactor: &'o Redactor,
 }
 
-fn record_json(t: MessageType, v: &Value<'_>, redactor: &Redactor) -> Json {
+/// A record's redacted JSON, with a KV value reduced to its size and fingerprint unless
+/// values are shown (so what a diff keeps of a changed record stays small).
+fn record_json(t: MessageType, v: &Value<'_>, redactor: &Redactor, show_values: bool) -> Json {
     let (model, _) = Model::decode(t, v);
     let mut json = serde_json::to_value(&model).unwrap_or(Json::Null);
     redactor.redact(t, &mut json);
+    if t.0 == types::KVS && !show_values {
+        hide_kv_value(&mut json, redactor);
+    }
     json
 }
 
@@ -200,26 +234,42 @@ impl RecordSink for ClassifyPass<'_> {
         true
     }
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
+            return Ok(());
+        };
         if !selected(self.opts, r.mtype, &v) {
             return Ok(());
         }
-        let id = self.ids.unique(identity(r.mtype, &v));
+        let base = identity(r.mtype, &v);
         let h = hashes(&v);
-        let kind = match self.old.get(id.as_str()) {
-            None => Some(ChangeKind::Added),
-            Some((_, old)) if old.full == h.full => None,
-            Some((_, old)) if old.content == h.content => Some(ChangeKind::IndexOnly),
-            Some(_) => Some(ChangeKind::Changed),
+        // The n-th occurrence of an identity in NEW pairs with the n-th in OLD.
+        let mut n = 1;
+        let (id, kind) = loop {
+            let id = numbered(&base, n);
+            let idh = id_hash(&id);
+            match self.old.get_mut(&idh) {
+                Some(old) if *old == SEEN => n += 1,
+                Some(old) => {
+                    let kind = if old.full == h.full {
+                        None
+                    } else if old.content == h.content {
+                        Some(ChangeKind::IndexOnly)
+                    } else {
+                        Some(ChangeKind::Changed)
+                    };
+                    *old = SEEN;
+                    break (id, kind);
+                }
+                None if self.changed.contains_key(&id) => n += 1,
+                None => break (id, Some(ChangeKind::Added)),
+            }
         };
-        if self.old.contains_key(id.as_str()) {
-            self.seen.insert(id.clone().into_boxed_str(), ());
-        }
         match kind {
             None => *self.unchanged.entry(r.mtype).or_default() += 1,
             Some(k) => {
                 let keep = k != ChangeKind::IndexOnly || self.opts.include_indexes;
-                let json = keep.then(|| record_json(r.mtype, &v, self.redactor));
+                let json =
+                    keep.then(|| record_json(r.mtype, &v, self.redactor, self.opts.show_values));
                 self.changed.insert(id, (r.mtype, k, json));
             }
         }
@@ -227,12 +277,14 @@ impl RecordSink for ClassifyPass<'_> {
     }
 }
 
-/// Pass 3: the old side of changed and removed records.
+/// Pass 3: the identities and old side of changed and removed records.
 struct OldSidePass<'o> {
     opts: &'o DiffOptions,
-    ids: Identities,
-    wanted: HashMap<String, ()>,
-    found: HashMap<String, Json>,
+    /// Occurrences so far of the identities OLD holds more than once.
+    dups: HashMap<IdHash, u32>,
+    /// Identity hashes wanted: removed (true) or changed (false).
+    wanted: HashMap<IdHash, bool>,
+    found: HashMap<String, (MessageType, bool, Json)>,
     redactor: &'o Redactor,
 }
 
@@ -241,13 +293,30 @@ impl RecordSink for OldSidePass<'_> {
         true
     }
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else { return Ok(()) };
+        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
+            return Ok(());
+        };
         if !selected(self.opts, r.mtype, &v) {
             return Ok(());
         }
-        let id = self.ids.unique(identity(r.mtype, &v));
-        if self.wanted.contains_key(&id) {
-            self.found.insert(id, record_json(r.mtype, &v, self.redactor));
+        let base = identity(r.mtype, &v);
+        let bh = id_hash(&base);
+        let id = match self.dups.get_mut(&bh) {
+            Some(n) => {
+                *n += 1;
+                numbered(&base, *n)
+            }
+            None => base,
+        };
+        if let Some(removed) = self.wanted.get(&id_hash(&id)) {
+            self.found.insert(
+                id,
+                (
+                    r.mtype,
+                    *removed,
+                    record_json(r.mtype, &v, self.redactor, self.opts.show_values),
+                ),
+            );
         }
         Ok(())
     }
@@ -319,7 +388,13 @@ pub struct DiffReport {
     pub identical: bool,
 }
 
-fn field_changes(old: &Json, new: &Json, path: &str, include_indexes: bool, out: &mut Vec<FieldChange>) {
+fn field_changes(
+    old: &Json,
+    new: &Json,
+    path: &str,
+    include_indexes: bool,
+    out: &mut Vec<FieldChange>,
+) {
     match (old, new) {
         (Json::Object(a), Json::Object(b)) => {
             let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
@@ -330,35 +405,74 @@ fn field_changes(old: &Json, new: &Json, path: &str, include_indexes: bool, out:
                     continue;
                 }
                 let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
-                field_changes(a.get(k).unwrap_or(&Json::Null), b.get(k).unwrap_or(&Json::Null), &p, include_indexes, out);
+                field_changes(
+                    a.get(k).unwrap_or(&Json::Null),
+                    b.get(k).unwrap_or(&Json::Null),
+                    &p,
+                    include_indexes,
+                    out,
+                );
             }
         }
-        (a, b) if a != b => out.push(FieldChange { path: path.to_string(), old: a.clone(), new: b.clone() }),
+        (a, b) if a != b => out.push(FieldChange {
+            path: path.to_string(),
+            old: a.clone(),
+            new: b.clone(),
+        }),
         _ => {}
     }
 }
 
 fn unified(old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header("old", "new").to_string()
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(2)
+        .header("old", "new")
+        .to_string()
 }
 
 fn kv_value(json: &Json) -> Option<Vec<u8>> {
     use base64::Engine;
-    json.get("Value").and_then(|v| v.as_str()).and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    json.get("Value")
+        .and_then(|v| v.as_str())
+        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
 }
 
 fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
-    let s = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let s = |k: &str| {
+        json.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     match t.0 {
-        types::KVS => {
-            let v = kv_value(json).unwrap_or_default();
-            format!("{} bytes, fingerprint {}, flags {}", v.len(), redactor.fingerprint(&v), json["Flags"])
-        }
+        types::KVS => match kv_value(json) {
+            Some(v) => format!(
+                "{} bytes, fingerprint {}, flags {}",
+                v.len(),
+                redactor.fingerprint(&v),
+                json["Flags"]
+            ),
+            None => format!(
+                "{} bytes, fingerprint {}, flags {}",
+                json["Value"]["bytes"],
+                json["Value"]["fingerprint"].as_str().unwrap_or("-"),
+                json["Flags"]
+            ),
+        },
         types::ACL_TOKEN => format!("{:?}", s("Description")),
         types::ACL_POLICY | types::ACL_ROLE | types::ACL_AUTH_METHOD => s("Name"),
         types::REGISTER => match (json.get("Service"), json.get("Check")) {
-            (Some(sv), _) if !sv.is_null() => format!("service {} port {}", sv["Service"].as_str().unwrap_or(""), sv["Port"]),
-            (_, Some(c)) if !c.is_null() => format!("check {:?} {}", c["Name"].as_str().unwrap_or(""), c["Status"].as_str().unwrap_or("")),
+            (Some(sv), _) if !sv.is_null() => format!(
+                "service {} port {}",
+                sv["Service"].as_str().unwrap_or(""),
+                sv["Port"]
+            ),
+            (_, Some(c)) if !c.is_null() => format!(
+                "check {:?} {}",
+                c["Name"].as_str().unwrap_or(""),
+                c["Status"].as_str().unwrap_or("")
+            ),
             _ => format!("node at {}", s("Address")),
         },
         types::CONNECT_CA => {
@@ -368,7 +482,12 @@ fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
                 format!("root {:?}", s("Name"))
             }
         }
-        types::INTENTION => format!("{} -> {}: {}", s("SourceName"), s("DestinationName"), s("Action")),
+        types::INTENTION => format!(
+            "{} -> {}: {}",
+            s("SourceName"),
+            s("DestinationName"),
+            s("Action")
+        ),
         _ => String::new(),
     }
 }
@@ -376,56 +495,94 @@ fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
 /// Replaces KV values by size and fingerprint (unless shown).
 fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
     if let Some(v) = kv_value(json) {
-        json["Value"] = serde_json::json!({ "bytes": v.len(), "fingerprint": redactor.fingerprint(&v) });
+        json["Value"] =
+            serde_json::json!({ "bytes": v.len(), "fingerprint": redactor.fingerprint(&v) });
     }
 }
 
 /// Compares two snapshots. OLD is read twice, so it cannot be standard input.
-pub fn diff(old: &Input, new: &Input, opts: &DiffOptions, read: &ReadOptions) -> Result<DiffReport> {
+pub fn diff(
+    old: &Input,
+    new: &Input,
+    opts: &DiffOptions,
+    read: &ReadOptions,
+) -> Result<DiffReport> {
     if *old == Input::Stdin {
-        return Err(Error::Usage("diff reads OLD twice: it cannot be standard input (NEW can)".into()));
+        return Err(Error::Usage(
+            "diff reads OLD twice: it cannot be standard input (NEW can)".into(),
+        ));
     }
-    let redactor = if opts.show_secrets { Redactor::showing() } else { Redactor::new_random() };
-    let mut p1 = IndexPass { opts, ids: Identities(HashMap::new()), map: HashMap::new() };
+    let redactor = if opts.show_secrets {
+        Redactor::showing()
+    } else {
+        Redactor::new_random()
+    };
+    let mut p1 = IndexPass {
+        opts,
+        map: HashMap::new(),
+        dups: HashMap::new(),
+    };
     let old_snap: Snapshot = archive::read(old, read, &mut p1)?;
     let mut p2 = ClassifyPass {
         opts,
         old: p1.map,
-        ids: Identities(HashMap::new()),
-        seen: HashMap::new(),
         changed: BTreeMap::new(),
         unchanged: BTreeMap::new(),
         redactor: &redactor,
     };
     let new_snap = archive::read(new, read, &mut p2)?;
-    // Whatever OLD had that NEW did not show is removed.
-    let removed: Vec<(String, MessageType)> = p2
-        .old
-        .iter()
-        .filter(|(id, _)| !p2.seen.contains_key(*id))
-        .map(|(id, (t, _))| (id.to_string(), *t))
-        .collect();
-    for (id, t) in &removed {
-        p2.changed.insert(id.clone(), (*t, ChangeKind::Removed, None));
-    }
-    let wanted: HashMap<String, ()> = p2
+    // The old side is needed for what changed, and for what NEW did not show (removed).
+    let mut wanted: HashMap<IdHash, bool> = p2
         .changed
         .iter()
-        .filter(|(_, (_, k, _))| matches!(k, ChangeKind::Changed | ChangeKind::Removed) || (*k == ChangeKind::IndexOnly && opts.include_indexes))
-        .map(|(id, _)| (id.clone(), ()))
+        .filter(|(_, (_, k, _))| {
+            *k == ChangeKind::Changed || (*k == ChangeKind::IndexOnly && opts.include_indexes)
+        })
+        .map(|(id, _)| (id_hash(id), false))
         .collect();
-    let mut p3 = OldSidePass { opts, ids: Identities(HashMap::new()), wanted, found: HashMap::new(), redactor: &redactor };
+    for (h, e) in &p2.old {
+        if *e != SEEN {
+            wanted.insert(*h, true);
+        }
+    }
+    drop(std::mem::take(&mut p2.old));
+    // Pass 3 counts repeated identities again from the start.
+    let dups = p1.dups.into_keys().map(|k| (k, 0)).collect();
+    let mut p3 = OldSidePass {
+        opts,
+        dups,
+        wanted,
+        found: HashMap::new(),
+        redactor: &redactor,
+    };
     if !p3.wanted.is_empty() {
         archive::read(old, read, &mut p3)?;
+    }
+    let mut old_side: HashMap<String, Json> = HashMap::new();
+    for (id, (t, removed, json)) in p3.found {
+        if removed {
+            p2.changed
+                .insert(id.clone(), (t, ChangeKind::Removed, None));
+        }
+        old_side.insert(id, json);
     }
 
     let mut summary: BTreeMap<MessageType, TypeSummary> = BTreeMap::new();
     for (t, n) in &p2.unchanged {
-        summary.entry(*t).or_insert_with(|| TypeSummary { type_name: t.name(), ..Default::default() }).unchanged += n;
+        summary
+            .entry(*t)
+            .or_insert_with(|| TypeSummary {
+                type_name: t.name(),
+                ..Default::default()
+            })
+            .unchanged += n;
     }
     let mut changes = Vec::new();
     for (id, (t, kind, new_json)) in p2.changed {
-        let s = summary.entry(t).or_insert_with(|| TypeSummary { type_name: t.name(), ..Default::default() });
+        let s = summary.entry(t).or_insert_with(|| TypeSummary {
+            type_name: t.name(),
+            ..Default::default()
+        });
         match kind {
             ChangeKind::Added => s.added += 1,
             ChangeKind::Removed => s.removed += 1,
@@ -436,21 +593,21 @@ pub fn diff(old: &Input, new: &Input, opts: &DiffOptions, read: &ReadOptions) ->
         if bookkeeping && !opts.include_indexes {
             continue;
         }
-        let mut old_json = p3.found.remove(&id);
-        let mut new_json = new_json;
-        let shown = new_json.as_ref().or(old_json.as_ref()).cloned().unwrap_or(Json::Null);
+        let old_json = old_side.remove(&id);
+        let shown = new_json
+            .as_ref()
+            .or(old_json.as_ref())
+            .cloned()
+            .unwrap_or(Json::Null);
         let summary_text = describe(t, &shown, &redactor);
         let mut text_diffs = BTreeMap::new();
-        if t.0 == types::KVS {
-            if opts.show_values {
-                if let (Some(o), Some(n)) = (old_json.as_ref().and_then(kv_value), new_json.as_ref().and_then(kv_value)) {
-                    if let (Ok(o), Ok(n)) = (std::str::from_utf8(&o), std::str::from_utf8(&n)) {
-                        text_diffs.insert("/Value".to_string(), unified(o, n));
-                    }
-                }
-            } else {
-                for j in [old_json.as_mut(), new_json.as_mut()].into_iter().flatten() {
-                    hide_kv_value(j, &redactor);
+        if t.0 == types::KVS && opts.show_values {
+            if let (Some(o), Some(n)) = (
+                old_json.as_ref().and_then(kv_value),
+                new_json.as_ref().and_then(kv_value),
+            ) {
+                if let (Ok(o), Ok(n)) = (std::str::from_utf8(&o), std::str::from_utf8(&n)) {
+                    text_diffs.insert("/Value".to_string(), unified(o, n));
                 }
             }
         }
@@ -458,8 +615,16 @@ pub fn diff(old: &Input, new: &Input, opts: &DiffOptions, read: &ReadOptions) ->
         let mut secret_changed = false;
         if let (Some(o), Some(n)) = (&old_json, &new_json) {
             field_changes(o, n, "", opts.include_indexes, &mut fields);
-            let secret_paths: Vec<String> = crate::secrets::find(t, o).into_iter().chain(crate::secrets::find(t, n)).map(|f| f.path).collect();
-            secret_changed = fields.iter().any(|f| secret_paths.iter().any(|p| f.path == *p || f.path.starts_with(&format!("{p}/"))));
+            let secret_paths: Vec<String> = crate::secrets::find(t, o)
+                .into_iter()
+                .chain(crate::secrets::find(t, n))
+                .map(|f| f.path)
+                .collect();
+            secret_changed = fields.iter().any(|f| {
+                secret_paths
+                    .iter()
+                    .any(|p| f.path == *p || f.path.starts_with(&format!("{p}/")))
+            });
             if t.0 == types::ACL_POLICY {
                 if let (Some(a), Some(b)) = (o["Rules"].as_str(), n["Rules"].as_str()) {
                     if a != b {
@@ -468,12 +633,29 @@ pub fn diff(old: &Input, new: &Input, opts: &DiffOptions, read: &ReadOptions) ->
                 }
             }
         }
-        changes.push(Change { type_name: t.name(), id, change: kind, summary: summary_text, fields, secret_changed, text_diffs });
+        changes.push(Change {
+            type_name: t.name(),
+            id,
+            change: kind,
+            summary: summary_text,
+            fields,
+            secret_changed,
+            text_diffs,
+        });
     }
     changes.sort_by(|a, b| a.type_name.cmp(&b.type_name).then_with(|| a.id.cmp(&b.id)));
     let summary: Vec<TypeSummary> = summary.into_values().collect();
-    let identical = summary.iter().all(|s| s.added + s.removed + s.changed + s.index_only == 0);
-    Ok(DiffReport { schema: "snapinspect-diff/1", old_id: old_snap.meta.id, new_id: new_snap.meta.id, summary, changes, identical })
+    let identical = summary
+        .iter()
+        .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
+    Ok(DiffReport {
+        schema: "snapinspect-diff/1",
+        old_id: old_snap.meta.id,
+        new_id: new_snap.meta.id,
+        summary,
+        changes,
+        identical,
+    })
 }
 
 fn short(v: &Json) -> String {
@@ -493,7 +675,14 @@ impl DiffReport {
     pub fn pretty(&self, stat_only: bool) -> String {
         let mut out = format!("--- {}\n+++ {}\n\n", self.old_id, self.new_id);
         let mut tw = crate::tabwriter::TabWriter::new(0, 2);
-        tw.line(&[b"Type", b"Added", b"Removed", b"Changed", b"Index-only", b"Unchanged"]);
+        tw.line(&[
+            b"Type",
+            b"Added",
+            b"Removed",
+            b"Changed",
+            b"Index-only",
+            b"Unchanged",
+        ]);
         for s in &self.summary {
             tw.line(&[
                 s.type_name.as_bytes(),
@@ -526,7 +715,11 @@ impl DiffReport {
                 ChangeKind::IndexOnly => '=',
             };
             let id = c.id.split_once(':').map(|(_, rest)| rest).unwrap_or(&c.id);
-            let alert = if c.type_name == "ConnectCA" && c.summary.starts_with("ACTIVE") { "  !! active CA root" } else { "" };
+            let alert = if c.type_name == "ConnectCA" && c.summary.starts_with("ACTIVE") {
+                "  !! active CA root"
+            } else {
+                ""
+            };
             out.push_str(&format!("  {sign} {id}  {}{alert}\n", c.summary));
             if c.secret_changed {
                 out.push_str("      secret changed\n");
@@ -535,7 +728,12 @@ impl DiffReport {
                 if c.text_diffs.contains_key(&f.path) {
                     continue;
                 }
-                out.push_str(&format!("      {}: {} -> {}\n", f.path, short(&f.old), short(&f.new)));
+                out.push_str(&format!(
+                    "      {}: {} -> {}\n",
+                    f.path,
+                    short(&f.old),
+                    short(&f.new)
+                ));
             }
             for (path, d) in &c.text_diffs {
                 out.push_str(&format!("      {path}:\n"));
@@ -545,5 +743,76 @@ impl DiffReport {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::SnapshotMeta;
+
+    fn snap(dir: &std::path::Path, name: &str, records: &[(u8, u64)]) -> Input {
+        let mut state = vec![0x81, 0xa9];
+        state.extend_from_slice(b"LastIndex");
+        state.push(1);
+        for (t, v) in records {
+            state.push(*t);
+            crate::msgpack::encode::uint(&mut state, *v);
+        }
+        let meta = SnapshotMeta {
+            version: 1,
+            id: name.into(),
+            index: 1,
+            term: 1,
+            ..Default::default()
+        };
+        let opts = crate::writer::WriteOptions {
+            level: 1,
+            mtime: 0,
+            threads: 1,
+        };
+        let (_, bytes) = crate::writer::write_snapshot(
+            Vec::new(),
+            &meta,
+            &mut &state[..],
+            state.len() as u64,
+            opts,
+        )
+        .unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        Input::Archive(p)
+    }
+
+    #[test]
+    fn repeated_identities_pair_by_occurrence() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = snap(dir.path(), "old", &[(44, 1), (44, 2), (44, 3)]);
+        let new = snap(dir.path(), "new", &[(44, 1), (44, 20), (44, 3), (44, 4)]);
+        let r = diff(&old, &new, &DiffOptions::default(), &ReadOptions::default()).unwrap();
+        let got: Vec<(String, ChangeKind)> =
+            r.changes.iter().map(|c| (c.id.clone(), c.change)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Unknown(44):?#2".to_string(), ChangeKind::Changed),
+                ("Unknown(44):?#4".to_string(), ChangeKind::Added)
+            ]
+        );
+        let r = diff(&new, &old, &DiffOptions::default(), &ReadOptions::default()).unwrap();
+        let got: Vec<(String, ChangeKind)> =
+            r.changes.iter().map(|c| (c.id.clone(), c.change)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Unknown(44):?#2".to_string(), ChangeKind::Changed),
+                ("Unknown(44):?#4".to_string(), ChangeKind::Removed)
+            ]
+        );
+        assert!(
+            diff(&old, &old, &DiffOptions::default(), &ReadOptions::default())
+                .unwrap()
+                .identical
+        );
     }
 }

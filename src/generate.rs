@@ -13,6 +13,9 @@ pub struct GenOptions {
     pub size: u64,
     /// Seed; the same seed and size give the same bytes.
     pub seed: u64,
+    /// 0 for the base snapshot; another number gives a variant of it, for diffs: about 0.5% of
+    /// the KV entries removed, 0.5% changed, and 100 added, the rest identical.
+    pub variant: u64,
 }
 
 /// A small deterministic PRNG (SplitMix64), hand-written so that generated files stay
@@ -541,15 +544,31 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
             v.copy_from_slice(&text[start..start + size]);
         }
         idx += 1;
-        kv(
-            &mut o.rec,
-            k.as_bytes(),
-            v,
-            rng.below(3),
-            idx.min(last_index),
-        );
-        o.record(types::KVS)?;
+        let flags = rng.below(3);
         kvs += 1;
+        if opts.variant != 0 {
+            // A second generator decides, so the base stream's randomness is unchanged.
+            let mut m = Rng(opts.variant.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ kvs);
+            match m.next() % 200 {
+                0 => continue,
+                1 => v[0] ^= 0x01,
+                _ => {}
+            }
+        }
+        kv(&mut o.rec, k.as_bytes(), v, flags, idx.min(last_index));
+        o.record(types::KVS)?;
+    }
+    if opts.variant != 0 {
+        for i in 0..100 {
+            kv(
+                &mut o.rec,
+                format!("zz-added/{i:03}").as_bytes(),
+                b"new value",
+                0,
+                last_index,
+            );
+            o.record(types::KVS)?;
+        }
     }
     for t in 0..3 {
         kv(
@@ -584,7 +603,6 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
     key(&mut o.rec, "UpgradeVersionTag");
     e::raw(&mut o.rec, b"");
     o.record(types::AUTOPILOT)?;
-    let _ = kvs;
     for (k, v) in [
         ("acl-tokens", idx.min(last_index)),
         ("checks", last_index),
@@ -720,6 +738,7 @@ mod tests {
             GenOptions {
                 size: 2 << 20,
                 seed: 7,
+                variant: 0,
             },
             &mut a,
         )
@@ -767,6 +786,7 @@ mod tests {
             GenOptions {
                 size: 2 << 20,
                 seed: 7,
+                variant: 0,
             },
             &mut b,
         )
@@ -781,6 +801,7 @@ mod tests {
             GenOptions {
                 size: 1 << 20,
                 seed: 3,
+                variant: 0,
             },
             dir.path(),
         )

@@ -316,6 +316,7 @@ fn decode_streams_in_flat_memory() {
         snapinspect::generate::GenOptions {
             size: 96 << 20,
             seed: 5,
+            variant: 0,
         },
         &p,
         opts,

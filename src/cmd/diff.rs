@@ -48,7 +48,10 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32, Error> {
     let mut types = Vec::new();
     for t in &a.types {
-        types.push(MessageType::parse(t).ok_or_else(|| Error::Usage(format!("unknown record type {t:?}")))?);
+        types.push(
+            MessageType::parse(t)
+                .ok_or_else(|| Error::Usage(format!("unknown record type {t:?}")))?,
+        );
     }
     let opts = DiffOptions {
         types,
@@ -64,5 +67,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
         Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
-    Ok(if report.identical { EXIT_OK } else { EXIT_FINDING })
+    Ok(if report.identical {
+        EXIT_OK
+    } else {
+        EXIT_FINDING
+    })
 }
