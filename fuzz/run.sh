@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a while on the stable toolchain (cargo-fuzz needs nightly flags;
 # RUSTC_BOOTSTRAP=1 lets the stable compiler accept them).
-# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack record)
+# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack record diff)
 # The project has no unsafe code, so the default is no sanitizer (fast, and peak RSS is ours,
 # not ASAN's quarantine); SANITIZER=address turns ASAN on.
 set -euo pipefail
@@ -14,7 +14,7 @@ mkdir -p "$corpus" artifacts/$target
 # Seed corpora come from the project's own small real fixtures.
 seed() { cp -n "$@" "$corpus"/ 2>/dev/null || true; }
 case $target in
-  archive) seed $root/testdata/basic.snap $root/testdata/kv.snap $root/testdata/all.snap ;;
+  archive|diff) seed $root/testdata/basic.snap $root/testdata/kv.snap $root/testdata/all.snap ;;
   tar)
     for f in basic kv all; do
       [ -f "$corpus/$f.tar" ] || gzip -dc "$root/testdata/$f.snap" > "$corpus/$f.tar"

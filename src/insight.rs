@@ -431,7 +431,8 @@ pub struct Details {
     pub kv_tree: Vec<Named<PrefixStats>>,
 }
 
-fn rfc3339_utc(unix_ms: u64) -> String {
+/// RFC 3339 (UTC, milliseconds) of a Unix time in milliseconds.
+pub fn rfc3339_utc(unix_ms: u64) -> String {
     let secs = (unix_ms / 1000) as i64;
     let ms = unix_ms % 1000;
     let days = secs.div_euclid(86_400);

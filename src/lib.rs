@@ -28,6 +28,7 @@ pub mod shape;
 pub mod state;
 pub mod tabwriter;
 pub mod tarball;
+pub mod trend;
 pub mod verify;
 pub mod writer;
 

@@ -14,6 +14,7 @@ mod inspect;
 mod pack;
 pub mod progress;
 mod scan;
+mod trend;
 mod verify;
 
 const EXIT_CODES: &str = "\
@@ -59,6 +60,9 @@ enum Command {
     /// List the records that carry secrets and KV values that look like secrets (never the secrets).
     #[command(after_help = EXIT_CODES)]
     Scan(scan::Args),
+    /// Show how snapshots grow over time, per type and per KV prefix (--plot for an SVG chart).
+    #[command(after_help = EXIT_CODES)]
+    Trend(trend::Args),
     /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Args),
@@ -149,6 +153,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Redact(a) => pack::redact(a),
         Command::Scan(a) => scan::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Trend(a) => trend::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,26 @@
+//! diff of two inputs: the bytes are split in two archives, written to files (diff reads OLD
+//! twice) and compared.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use snapinspect::archive::{Input, ReadOptions};
+use snapinspect::diff::{diff, DiffOptions};
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 2 {
+        return;
+    }
+    let split = 1 + (data[0] as usize * (data.len() - 1)) / 256;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a.snap"), dir.path().join("b.snap"));
+    std::fs::write(&a, &data[1..split]).expect("write");
+    std::fs::write(&b, &data[split..]).expect("write");
+    let read = ReadOptions { threaded: false, max_size: Some(64 << 20), ..Default::default() };
+    let opts = DiffOptions { include_indexes: data[0] & 1 == 1, show_values: data[0] & 2 == 2, ..Default::default() };
+    if let Ok(report) = diff(&Input::Archive(a.clone()), &Input::Archive(b), &opts, &read) {
+        let _ = report.pretty(false);
+        // A snapshot is identical to itself.
+        let same = diff(&Input::Archive(a.clone()), &Input::Archive(a), &opts, &read).expect("it read once");
+        assert!(same.identical);
+    }
+});

@@ -1,0 +1,56 @@
+//! `snapinspect trend`: growth across many snapshots, as a table, JSON and an SVG chart.
+
+use std::path::PathBuf;
+
+use snapinspect::error::{Error, EXIT_OK};
+
+/// Output layouts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Tables.
+    Pretty,
+    /// One JSON document.
+    Json,
+}
+
+/// Arguments of `trend`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    format: Format,
+    /// Also draw bytes per record type over time as an SVG chart at this path.
+    #[arg(long, value_name = "SVG")]
+    plot: Option<PathBuf>,
+    /// Key prefix depth for the per-prefix growth.
+    #[arg(long, default_value_t = 1)]
+    kvdepth: usize,
+    /// How many types and prefixes to list (and types to draw).
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Snapshots, or directories searched recursively for *.snap.
+    #[arg(required = true)]
+    paths: Vec<String>,
+}
+
+/// Runs `trend`.
+pub fn run(a: Args) -> Result<i32, Error> {
+    let inputs = snapinspect::verify::expand(&a.paths);
+    let report = snapinspect::trend::trend(&inputs, a.kvdepth)?;
+    if let Some(path) = &a.plot {
+        let svg = report
+            .svg(a.top.min(8))
+            .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;
+        snapinspect::writer::write_atomic(path, |f| {
+            use std::io::Write;
+            f.write_all(svg.as_bytes())
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        })?;
+    }
+    let out = match a.format {
+        Format::Pretty => report.pretty(a.top),
+        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+    };
+    super::emit(out.as_bytes())?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,296 @@
+//! `trend`: how a cluster's snapshots grow over time, per record type and per KV prefix.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::archive::{self, Input, ReadOptions};
+use crate::error::{Error, Result};
+use crate::inspect::{KvOptions, KvStats};
+
+/// One snapshot's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Point {
+    /// The path as given.
+    pub path: String,
+    /// Snapshot ID.
+    pub id: String,
+    /// Creation time, Unix milliseconds (from the ID).
+    pub created_unix_ms: Option<u64>,
+    /// Raft index.
+    pub index: u64,
+    /// Bytes of state.bin.
+    pub total_bytes: u64,
+    /// Records and bytes per type name.
+    pub types: BTreeMap<String, (u64, u64)>,
+    /// Bytes per KV prefix.
+    pub kv_prefixes: BTreeMap<String, u64>,
+}
+
+/// Growth of one series from the first snapshot to the last.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Growth {
+    /// Type name or key prefix.
+    pub name: String,
+    /// Bytes in the first snapshot.
+    pub first_bytes: u64,
+    /// Bytes in the last snapshot.
+    pub last_bytes: u64,
+    /// Records in the first snapshot (types only).
+    pub first_count: Option<u64>,
+    /// Records in the last snapshot (types only).
+    pub last_count: Option<u64>,
+    /// last - first, in bytes.
+    pub delta_bytes: i64,
+    /// Growth in percent of the first (`null` when the first is 0).
+    pub percent: Option<f64>,
+}
+
+/// The trend report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendReport {
+    /// The snapshots, oldest first.
+    pub snapshots: Vec<Point>,
+    /// Per-type growth, largest delta first.
+    pub types: Vec<Growth>,
+    /// Per-prefix growth, largest delta first.
+    pub kv_prefixes: Vec<Growth>,
+}
+
+fn growth(name: &str, first: u64, last: u64, counts: Option<(u64, u64)>) -> Growth {
+    Growth {
+        name: name.to_string(),
+        first_bytes: first,
+        last_bytes: last,
+        first_count: counts.map(|c| c.0),
+        last_count: counts.map(|c| c.1),
+        delta_bytes: last as i64 - first as i64,
+        percent: (first > 0)
+            .then(|| ((last as f64 - first as f64) * 1000.0 / first as f64).round() / 10.0),
+    }
+}
+
+/// Reads every input (one pass each) and orders them by creation time, then index.
+pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport> {
+    if inputs.len() < 2 {
+        return Err(Error::Usage("trend needs at least two snapshots".into()));
+    }
+    let mut points = Vec::new();
+    for (display, input) in inputs {
+        let mut kv = KvStats::new(KvOptions {
+            enabled: true,
+            depth: kv_depth,
+            filter: Vec::new(),
+        });
+        let snap = archive::read(input, &ReadOptions::default(), &mut kv).map_err(|e| match e {
+            Error::Invalid(mut i) => {
+                i.message = format!("{display}: {}", i.message);
+                Error::Invalid(i)
+            }
+            other => other,
+        })?;
+        let report = crate::inspect::Report::new(&snap, Some(&kv));
+        points.push(Point {
+            path: display.clone(),
+            id: snap.meta.id.clone(),
+            created_unix_ms: snap.meta.created_unix_ms(),
+            index: snap.meta.index,
+            total_bytes: snap.state_size,
+            types: snap
+                .types()
+                .map(|(t, s)| (t.name(), (s.count, s.size)))
+                .collect(),
+            kv_prefixes: report
+                .stats_kv
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| (String::from_utf8_lossy(&r.name).into_owned(), r.sum))
+                .collect(),
+        });
+    }
+    points.sort_by_key(|p| (p.created_unix_ms, p.index));
+    let (first, last) = (&points[0], &points[points.len() - 1]);
+    let type_names: BTreeSet<&String> = points.iter().flat_map(|p| p.types.keys()).collect();
+    let mut types: Vec<Growth> = type_names
+        .into_iter()
+        .map(|n| {
+            let f = first.types.get(n).copied().unwrap_or((0, 0));
+            let l = last.types.get(n).copied().unwrap_or((0, 0));
+            growth(n, f.1, l.1, Some((f.0, l.0)))
+        })
+        .collect();
+    types.sort_by(|a, b| {
+        b.delta_bytes
+            .cmp(&a.delta_bytes)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let prefixes: BTreeSet<&String> = points.iter().flat_map(|p| p.kv_prefixes.keys()).collect();
+    let mut kv_prefixes: Vec<Growth> = prefixes
+        .into_iter()
+        .map(|n| {
+            growth(
+                n,
+                first.kv_prefixes.get(n).copied().unwrap_or(0),
+                last.kv_prefixes.get(n).copied().unwrap_or(0),
+                None,
+            )
+        })
+        .collect();
+    kv_prefixes.sort_by(|a, b| {
+        b.delta_bytes
+            .cmp(&a.delta_bytes)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(TrendReport {
+        snapshots: points,
+        types,
+        kv_prefixes,
+    })
+}
+
+impl TrendReport {
+    /// The report as text tables.
+    pub fn pretty(&self, top: usize) -> String {
+        use crate::inspect::byte_size;
+        let mut out = String::from("Snapshots, oldest first\n");
+        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        tw.line(&[b"  Created", b"Index", b"Size", b"Path"]);
+        for p in &self.snapshots {
+            let created = p
+                .created_unix_ms
+                .map(crate::insight::rfc3339_utc)
+                .unwrap_or_else(|| "?".into());
+            tw.line(&[
+                format!("  {created}").as_bytes(),
+                p.index.to_string().as_bytes(),
+                byte_size(p.total_bytes).as_bytes(),
+                p.path.as_bytes(),
+            ]);
+        }
+        out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        for (title, rows) in [
+            ("Growth by type", &self.types),
+            ("Growth by KV prefix", &self.kv_prefixes),
+        ] {
+            if rows.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("\n\n{title}, first to last\n"));
+            let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+            tw.line(&[b"  Name", b"First", b"Last", b"Change", b"Percent"]);
+            for g in rows.iter().take(top) {
+                let first = match g.first_count {
+                    Some(c) => format!("{} ({c})", byte_size(g.first_bytes)),
+                    None => byte_size(g.first_bytes),
+                };
+                let last = match g.last_count {
+                    Some(c) => format!("{} ({c})", byte_size(g.last_bytes)),
+                    None => byte_size(g.last_bytes),
+                };
+                let sign = if g.delta_bytes < 0 { "-" } else { "+" };
+                tw.line(&[
+                    format!("  {}", g.name).as_bytes(),
+                    first.as_bytes(),
+                    last.as_bytes(),
+                    format!("{sign}{}", byte_size(g.delta_bytes.unsigned_abs())).as_bytes(),
+                    match (g.percent, g.last_bytes) {
+                        (Some(p), _) => format!("{p:+.1}%"),
+                        (None, 0) => "-".into(),
+                        (None, _) => "new".into(),
+                    }
+                    .as_bytes(),
+                ]);
+            }
+            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        }
+        out.push('\n');
+        out
+    }
+
+    /// An SVG line chart of bytes per record type over the snapshots (the `top` largest).
+    pub fn svg(&self, top: usize) -> std::result::Result<String, String> {
+        use plotters::prelude::*;
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (960, 540)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let t0 = self.snapshots[0].created_unix_ms.unwrap_or(0) as f64;
+            let x_of = |i: usize, p: &Point| match p.created_unix_ms {
+                Some(ms) if self.snapshots.iter().all(|s| s.created_unix_ms.is_some()) => {
+                    (ms as f64 - t0) / 3_600_000.0
+                }
+                _ => i as f64,
+            };
+            let xs: Vec<f64> = self
+                .snapshots
+                .iter()
+                .enumerate()
+                .map(|(i, p)| x_of(i, p))
+                .collect();
+            let max_x = xs.iter().cloned().fold(0.0, f64::max).max(1e-6);
+            let names: Vec<&String> = {
+                let mut by_last: Vec<&Growth> = self.types.iter().collect();
+                by_last.sort_by(|a, b| b.last_bytes.cmp(&a.last_bytes));
+                by_last.into_iter().take(top).map(|g| &g.name).collect()
+            };
+            let max_y = self
+                .snapshots
+                .iter()
+                .flat_map(|p| {
+                    names
+                        .iter()
+                        .map(|n| p.types.get(*n).map(|t| t.1).unwrap_or(0))
+                })
+                .max()
+                .unwrap_or(1) as f64
+                / 1024.0;
+            let mut chart = ChartBuilder::on(&root)
+                .caption("Snapshot size by record type", ("sans-serif", 22))
+                .margin(16)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(0f64..max_x * 1.02, 0f64..max_y.max(1.0) * 1.1)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc(if xs.len() > 1 && max_x > 1e-3 {
+                    "hours since the first snapshot"
+                } else {
+                    "snapshot"
+                })
+                .y_desc("KiB")
+                .draw()
+                .map_err(|e| e.to_string())?;
+            for (i, name) in names.iter().enumerate() {
+                let color = Palette99::pick(i).to_rgba();
+                let pts: Vec<(f64, f64)> = self
+                    .snapshots
+                    .iter()
+                    .zip(&xs)
+                    .map(|(p, x)| {
+                        (
+                            *x,
+                            p.types.get(*name).map(|t| t.1).unwrap_or(0) as f64 / 1024.0,
+                        )
+                    })
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| e.to_string())?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        Ok(svg)
+    }
+}
