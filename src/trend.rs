@@ -230,7 +230,7 @@ impl TrendReport {
             let max_x = xs.iter().cloned().fold(0.0, f64::max).max(1e-6);
             let names: Vec<&String> = {
                 let mut by_last: Vec<&Growth> = self.types.iter().collect();
-                by_last.sort_by(|a, b| b.last_bytes.cmp(&a.last_bytes));
+                by_last.sort_by_key(|g| std::cmp::Reverse(g.last_bytes));
                 by_last.into_iter().take(top).map(|g| &g.name).collect()
             };
             let max_y = self
