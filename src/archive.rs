@@ -175,6 +175,9 @@ impl<R: Read> Read for FileSource<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.failed.store(true, Ordering::Relaxed);
+                    if e.get_ref().is_some_and(|i| i.is::<Error>()) {
+                        return Err(e);
+                    }
                     return Err(to_io(Error::io("reading the input", e)));
                 }
                 ok => return ok,

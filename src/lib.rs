@@ -7,8 +7,10 @@
 
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod archive;
 pub mod compat;
+pub mod consul;
 pub mod decode;
 pub mod diff;
 pub mod error;
@@ -28,6 +30,7 @@ pub mod shape;
 pub mod state;
 pub mod tabwriter;
 pub mod tarball;
+pub mod transfer;
 pub mod trend;
 pub mod verify;
 pub mod writer;

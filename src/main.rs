@@ -5,8 +5,12 @@ mod cmd;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Ctrl-C or SIGTERM: remove half-written output, then exit as interrupted.
+    // Ctrl-C or SIGTERM: a running agent releases its lock and deregisters; anything else
+    // removes half-written output, then exits as interrupted.
     let _ = ctrlc::set_handler(|| {
+        if snapinspect::agent::request_shutdown() {
+            return;
+        }
         snapinspect::writer::remove_temp_files();
         std::process::exit(130);
     });

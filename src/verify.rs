@@ -199,6 +199,28 @@ fn cross_checks(
     Ok(())
 }
 
+/// Reads a snapshot with every verify check (structure, hashes, record shapes, cross-checks);
+/// `read` is the reader to use (a file, a download). Returns the snapshot and the warnings.
+pub fn check_with(
+    read: impl FnOnce(&ReadOptions, &mut dyn crate::state::RecordSink) -> Result<Snapshot, Error>,
+    opts: &VerifyOptions,
+) -> Result<(Snapshot, Vec<String>), Error> {
+    let read_opts = ReadOptions {
+        max_size: opts.max_size,
+        threaded: opts.threaded,
+        ..Default::default()
+    };
+    let snap = read(&read_opts, &mut crate::shape::ShapeSink)?;
+    let mut warnings = Vec::new();
+    cross_checks(&snap, opts, &mut warnings)?;
+    Ok((snap, warnings))
+}
+
+/// Verifies one input with every check; the snapshot and the warnings, or the first failure.
+pub fn check_input(input: &Input, opts: &VerifyOptions) -> Result<(Snapshot, Vec<String>), Error> {
+    check_with(|o, s| archive::read(input, o, s), opts)
+}
+
 /// Verifies one input; never fails, the result says what happened.
 pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileReport {
     let start = Instant::now();
@@ -216,28 +238,46 @@ pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileR
         }
         Err(e) => (None, Some(e)),
     };
-    FileReport {
-        path: display.to_string(),
-        valid: error.is_none(),
-        error: error.as_ref().map(ErrorReport::from),
-        meta: snap.as_ref().map(|s| MetaReport {
-            id: s.meta.id.clone(),
-            index: s.meta.index,
-            term: s.meta.term,
-            version: s.meta.version,
-            size: s.meta.size,
-            created_unix_ms: s.meta.created_unix_ms(),
-        }),
-        last_index: snap.as_ref().map(|s| s.header.last_index),
-        records: snap.as_ref().map(|s| s.records).unwrap_or(0),
-        record_counts: snap
-            .as_ref()
-            .map(|s| s.types().map(|(t, st)| (t.name(), st.count)).collect())
-            .unwrap_or_default(),
-        input_bytes: snap.as_ref().map(|s| s.input_size).unwrap_or(0),
-        state_bytes: snap.as_ref().map(|s| s.state_size).unwrap_or(0),
-        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+    FileReport::new(
+        display,
+        snap.as_ref(),
+        error.as_ref(),
         warnings,
+        start.elapsed(),
+    )
+}
+
+impl FileReport {
+    /// The report for a read that ended with this result.
+    pub fn new(
+        display: &str,
+        snap: Option<&Snapshot>,
+        error: Option<&Error>,
+        warnings: Vec<String>,
+        elapsed: std::time::Duration,
+    ) -> FileReport {
+        FileReport {
+            path: display.to_string(),
+            valid: error.is_none(),
+            error: error.map(ErrorReport::from),
+            meta: snap.map(|s| MetaReport {
+                id: s.meta.id.clone(),
+                index: s.meta.index,
+                term: s.meta.term,
+                version: s.meta.version,
+                size: s.meta.size,
+                created_unix_ms: s.meta.created_unix_ms(),
+            }),
+            last_index: snap.map(|s| s.header.last_index),
+            records: snap.map(|s| s.records).unwrap_or(0),
+            record_counts: snap
+                .map(|s| s.types().map(|(t, st)| (t.name(), st.count)).collect())
+                .unwrap_or_default(),
+            input_bytes: snap.map(|s| s.input_size).unwrap_or(0),
+            state_bytes: snap.map(|s| s.state_size).unwrap_or(0),
+            duration_ms: elapsed.as_secs_f64() * 1000.0,
+            warnings,
+        }
     }
 }
 

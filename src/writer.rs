@@ -213,6 +213,16 @@ pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> R
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    write_atomic_named(dir, f, |_| path.to_path_buf()).map(|(v, _)| v)
+}
+
+/// Like [`write_atomic`] into `dir`, with the final name chosen from what `f` returned (a
+/// snapshot named by its index once it is known).
+pub fn write_atomic_named<T>(
+    dir: &Path,
+    f: impl FnOnce(&mut File) -> Result<T>,
+    name: impl FnOnce(&T) -> std::path::PathBuf,
+) -> Result<(T, std::path::PathBuf)> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".snapinspect-")
         .suffix(".tmp")
@@ -220,15 +230,16 @@ pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> R
         .map_err(|e| Error::io(format!("creating a temporary file in {}", dir.display()), e))?;
     let _registered = Registered::new(tmp.path());
     let value = f(tmp.as_file_mut())?;
+    let path = name(&value);
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
-    tmp.persist(path)
+    tmp.persist(&path)
         .map_err(|e| Error::io(format!("renaming into {}", path.display()), e.error))?;
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(value)
+    Ok((value, path))
 }
 
 #[cfg(test)]

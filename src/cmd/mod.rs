@@ -6,11 +6,13 @@ use std::io::{self, Write};
 use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
+mod agent;
 mod compat;
 mod decode;
 mod diff;
 mod generate;
 mod inspect;
+pub mod live;
 mod pack;
 pub mod progress;
 mod scan;
@@ -66,6 +68,15 @@ enum Command {
     /// Say which Consul versions can restore a snapshot (exit 1 if --target cannot).
     #[command(after_help = EXIT_CODES)]
     Compat(compat::Args),
+    /// Download a snapshot from Consul, verified while it streams; kept only when whole.
+    #[command(after_help = EXIT_CODES)]
+    Save(live::SaveArgs),
+    /// Verify a snapshot in full, then restore it into Consul.
+    #[command(after_help = EXIT_CODES)]
+    Restore(live::RestoreArgs),
+    /// The open snapshot agent: scheduled, verified, retained saves with leader election.
+    #[command(after_help = EXIT_CODES)]
+    Agent(Box<agent::Args>),
     /// Write a realistic synthetic snapshot of a chosen size (for benchmarks and scale tests).
     #[command(after_help = EXIT_CODES)]
     Generate(generate::Args),
@@ -154,6 +165,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Scan(a) => scan::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Trend(a) => trend::run(a),
+        Command::Save(a) => live::save(a),
+        Command::Restore(a) => live::restore(a),
+        Command::Agent(a) => agent::run(*a),
     };
     match result {
         Ok(code) => code,

@@ -54,6 +54,8 @@ pub struct Options {
     pub connect: bool,
     /// Node name (default: a unique one).
     pub node_name: Option<String>,
+    /// More agent configuration, merged over the rest (TLS, a Unix socket address...).
+    pub extra: Option<serde_json::Value>,
 }
 
 /// A running single-server Consul.
@@ -99,6 +101,11 @@ impl Server {
         }
         if opts.connect {
             config["connect"] = serde_json::json!({ "enabled": true });
+        }
+        if let Some(serde_json::Value::Object(extra)) = &opts.extra {
+            for (k, v) in extra {
+                config[k] = v.clone();
+            }
         }
         let cfg = dir.path().join("config.json");
         std::fs::write(&cfg, config.to_string()).unwrap();
@@ -151,6 +158,25 @@ impl Server {
     /// `http://127.0.0.1:PORT`.
     pub fn http_addr(&self) -> String {
         format!("http://127.0.0.1:{}", self.http)
+    }
+
+    /// GET a JSON document from the HTTP API with the master token.
+    pub fn api(&self, path: &str) -> serde_json::Value {
+        let mut req = ureq::get(&format!("{}{path}", self.http_addr()));
+        if let Some(t) = &self.token {
+            req = req.set("X-Consul-Token", t);
+        }
+        let text = req
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .into_string()
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The server's data directory's parent (a private temp dir).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
     }
 
     /// The master token, when ACLs are on.

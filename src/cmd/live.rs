@@ -1,0 +1,143 @@
+//! `save` and `restore`: snapshots to and from a live Consul, with the `consul` CLI's flags.
+
+use std::path::PathBuf;
+
+use snapinspect::consul::{Client, ConnectOptions};
+use snapinspect::error::{Error, EXIT_OK};
+use snapinspect::transfer;
+
+/// How to reach Consul, as the `consul` CLI takes it (each flag also reads its `CONSUL_*`
+/// environment variable).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConnArgs {
+    /// Consul's HTTP address: host:port, http://, https:// or unix:///path [env: CONSUL_HTTP_ADDR; default 127.0.0.1:8500].
+    #[arg(long, value_name = "ADDR")]
+    pub http_addr: Option<String>,
+    /// ACL token [env: CONSUL_HTTP_TOKEN].
+    #[arg(long)]
+    pub token: Option<String>,
+    /// File holding the ACL token [env: CONSUL_HTTP_TOKEN_FILE].
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Datacenter to ask (default: the agent's) [env: CONSUL_DATACENTER].
+    #[arg(long)]
+    pub datacenter: Option<String>,
+    /// PEM CA file to verify Consul's TLS certificate [env: CONSUL_CACERT].
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Directory of PEM CA certificates [env: CONSUL_CAPATH].
+    #[arg(long, value_name = "DIR")]
+    pub ca_path: Option<PathBuf>,
+    /// PEM client certificate for mutual TLS [env: CONSUL_CLIENT_CERT].
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// PEM key of the client certificate [env: CONSUL_CLIENT_KEY].
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+    /// Server name to expect in Consul's certificate [env: CONSUL_TLS_SERVER_NAME].
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+}
+
+impl ConnArgs {
+    /// The connection options, flags first.
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            http_addr: self.http_addr.clone(),
+            token: self.token.clone(),
+            token_file: self.token_file.clone(),
+            datacenter: self.datacenter.clone(),
+            ca_file: self.ca_file.clone(),
+            ca_path: self.ca_path.clone(),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
+            tls_server_name: self.tls_server_name.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// A client for these options.
+    pub fn client(&self) -> Result<Client, Error> {
+        Client::new(&self.options())
+    }
+}
+
+/// Arguments of `save`.
+#[derive(clap::Args, Debug)]
+pub struct SaveArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Let any server answer, not only the leader (works without a leader; may be behind).
+    #[arg(long)]
+    stale: bool,
+    /// Where to write the snapshot (written only once it is verified).
+    file: PathBuf,
+}
+
+/// Runs `save`.
+pub fn save(a: SaveArgs) -> Result<i32, Error> {
+    let client = a.conn.client()?;
+    let saved = transfer::save(&client, a.stale, &a.file)?;
+    for w in &saved.warnings {
+        eprintln!("snapinspect: warning: {w}");
+    }
+    let index = saved.consul_index.unwrap_or(saved.snapshot.meta.index);
+    super::emit(format!("Saved and verified snapshot to index {index}\n").as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+/// Arguments of `restore`.
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Verify and show what would be sent, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The snapshot to restore (verified in full before anything is sent).
+    file: PathBuf,
+}
+
+/// Runs `restore`.
+pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
+    if a.dry_run {
+        let (snap, warnings) = transfer::check_for_restore(&a.file).map_err(|e| {
+            super::inspect::with_input(e, &snapinspect::Input::Archive(a.file.clone()))
+        })?;
+        for w in &warnings {
+            eprintln!("snapinspect: warning: {w}");
+        }
+        let client = a.conn.client()?;
+        let mut out = String::new();
+        out.push_str(&format!(
+            "Would restore {} to {} (PUT /v1/snapshot, {} bytes); nothing was sent.\n",
+            a.file.display(),
+            client.address(),
+            snap.input_size
+        ));
+        out.push_str(&format!(
+            " ID           {}\n Index        {}\n Term         {}\n Version      {}\n Records      {}\n",
+            snap.meta.id, snap.meta.index, snap.meta.term, snap.meta.version, snap.records
+        ));
+        for (t, s) in snap.types() {
+            out.push_str(&format!("   {:<28} {}\n", t.name(), s.count));
+        }
+        super::emit(out.as_bytes())?;
+        return Ok(EXIT_OK);
+    }
+    let client = a.conn.client()?;
+    transfer::restore(&client, &a.file).map_err(|e| match e {
+        Error::Invalid(i) => Error::invalid(
+            i.check,
+            format!(
+                "{}: refusing to restore it: {}",
+                a.file.display(),
+                i.message
+            ),
+            i.location,
+        ),
+        other => other,
+    })?;
+    super::emit(b"Restored snapshot\n")?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,635 @@
+//! save, restore and the snapshot agent against a real Consul 1.8.7 with ACLs on (default deny).
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use util::consul::{self, Options, Server};
+
+const MASTER: &str = "4c1e5e2a-0000-4000-8000-00000000abcd";
+const NODE: &str = "snap-node";
+
+fn acl_server() -> Option<Server> {
+    let bin = consul::require()?;
+    Some(Server::start(
+        &bin,
+        Options {
+            acl_master_token: Some(MASTER.into()),
+            node_name: Some(NODE.into()),
+            ..Default::default()
+        },
+    ))
+}
+
+/// Runs snapinspect with this Consul in the environment (and no token unless given).
+fn snapinspect(server: &Server, token: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut c = Command::cargo_bin("snapinspect").unwrap();
+    c.args(args)
+        .env("CONSUL_HTTP_ADDR", server.http_addr())
+        .env_remove("CONSUL_HTTP_TOKEN")
+        .env_remove("CONSUL_HTTP_TOKEN_FILE");
+    if let Some(t) = token {
+        c.env("CONSUL_HTTP_TOKEN", t);
+    }
+    c.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Creates a policy from HCL rules and a token linked to it; returns the token's SecretID.
+fn token_with_rules(server: &Server, name: &str, rules: &str) -> String {
+    let file = server.dir().join(format!("{name}.hcl"));
+    std::fs::write(&file, rules).unwrap();
+    server.cli_ok(&[
+        "acl",
+        "policy",
+        "create",
+        "-name",
+        name,
+        "-rules",
+        &format!("@{}", file.display()),
+    ]);
+    let out = server.cli_ok(&[
+        "acl",
+        "token",
+        "create",
+        "-policy-name",
+        name,
+        "-format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["SecretID"].as_str().unwrap().to_string()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn verifies(path: &Path) -> bool {
+    Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["verify", "--quiet"])
+        .arg(path)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn save_needs_acl_write_and_the_printed_policy_is_enough() {
+    let Some(server) = acl_server() else { return };
+    let policy = snapinspect(&server, None, &["agent", "--print-policy", "--node", NODE]);
+    assert!(policy.status.success());
+    let agent_token = token_with_rules(&server, "snap-agent", &text(&policy.stdout));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("saved.snap");
+
+    // With the printed policy: saved, verified, and the index printed.
+    let r = snapinspect(
+        &server,
+        Some(&agent_token),
+        &["save", out.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let line = text(&r.stdout);
+    assert!(
+        line.starts_with("Saved and verified snapshot to index "),
+        "{line}"
+    );
+    assert!(verifies(&out));
+    let index: u64 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let inspect = Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["inspect", "--format", "json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let meta: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(meta["Meta"]["Index"], index);
+    // Consul's own CLI accepts what we saved.
+    server.cli_ok(&["snapshot", "inspect", out.to_str().unwrap()]);
+
+    // A token without acl = "write": refused, the permission named, nothing left behind.
+    let kv_only = token_with_rules(
+        &server,
+        "kv-only",
+        "key_prefix \"\" { policy = \"write\" }\n",
+    );
+    let dir2 = tempfile::tempdir().unwrap();
+    let out2 = dir2.path().join("denied.snap");
+    let r = snapinspect(&server, Some(&kv_only), &["save", out2.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains("403") && err.contains("acl = \"write\""),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        files_in(dir2.path()).is_empty(),
+        "{:?}",
+        files_in(dir2.path())
+    );
+
+    // No token at all: the same, and the message says no token was given.
+    let r = snapinspect(&server, None, &["save", out2.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4));
+    assert!(
+        text(&r.stderr).contains("no token was given"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(files_in(dir2.path()).is_empty());
+
+    // -token-file works as Consul's does.
+    let tf = dir2.path().join("token");
+    std::fs::write(&tf, format!("{agent_token}\n")).unwrap();
+    let r = snapinspect(
+        &server,
+        None,
+        &[
+            "save",
+            "-token-file",
+            tf.to_str().unwrap(),
+            out2.to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(verifies(&out2));
+}
+
+#[test]
+fn connection_refused_is_one_clear_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.snap");
+    let r = Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args([
+            "save",
+            "-http-addr",
+            &format!("127.0.0.1:{port}"),
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(4));
+    let err = text(&r.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to Consul at http://127.0.0.1:{port}"
+        )) && err.contains("is a Consul agent running"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+    assert!(files_in(dir.path()).is_empty());
+}
+
+fn kv_export(server: &Server) -> serde_json::Value {
+    serde_json::from_str(&server.cli_ok(&["kv", "export"])).unwrap()
+}
+
+#[test]
+fn save_change_restore_brings_the_kv_state_back() {
+    let Some(server) = acl_server() else { return };
+    for (k, v) in [
+        ("app/config", "one"),
+        ("app/flags", "x"),
+        ("other/key", "keep"),
+    ] {
+        server.cli_ok(&["kv", "put", k, v]);
+    }
+    let before = kv_export(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("before.snap");
+    let r = snapinspect(&server, Some(MASTER), &["save", snap.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+
+    server.cli_ok(&["kv", "put", "app/config", "two"]);
+    server.cli_ok(&["kv", "delete", "app/flags"]);
+    server.cli_ok(&["kv", "put", "new/key", "added"]);
+    assert_ne!(kv_export(&server), before);
+
+    // A dry run sends nothing.
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &["restore", "--dry-run", snap.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stdout).contains("nothing was sent"));
+    assert_ne!(kv_export(&server), before);
+
+    // A damaged copy is refused before anything is sent.
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n - 9);
+    let bad = dir.path().join("bad.snap");
+    std::fs::write(&bad, bytes).unwrap();
+    let r = snapinspect(&server, Some(MASTER), &["restore", bad.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(
+        text(&r.stderr).contains("refusing to restore"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert_ne!(kv_export(&server), before);
+
+    // Restore without permission: 403 with the permission named.
+    let r = snapinspect(&server, None, &["restore", snap.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4));
+    assert!(text(&r.stderr).contains("acl = \"write\""));
+
+    let r = snapinspect(&server, Some(MASTER), &["restore", snap.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(text(&r.stdout), "Restored snapshot\n");
+    assert_eq!(kv_export(&server), before);
+}
+
+/// A snapshot agent child process; its log goes to a file.
+struct AgentProc {
+    child: Child,
+    dir: PathBuf,
+    log: PathBuf,
+}
+
+impl AgentProc {
+    fn start(server: &Server, token: &str, dir: &Path, name: &str, extra: &[&str]) -> AgentProc {
+        std::fs::create_dir_all(dir).unwrap();
+        let log = dir.with_extension("log");
+        let child = Process::new(env!("CARGO_BIN_EXE_snapinspect"))
+            .args(["agent", "--dir"])
+            .arg(dir)
+            .args(extra)
+            .env("CONSUL_HTTP_ADDR", server.http_addr())
+            .env("CONSUL_HTTP_TOKEN", token)
+            .env("AGENT_NAME", name)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        AgentProc {
+            child,
+            dir: dir.to_path_buf(),
+            log,
+        }
+    }
+
+    fn files(&self) -> Vec<String> {
+        files_in(&self.dir)
+            .into_iter()
+            .filter(|f| f.ends_with(".snap"))
+            .collect()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn signal(&self, sig: &str) {
+        Process::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+}
+
+impl Drop for AgentProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    start.elapsed()
+}
+
+/// (ServiceID, check name, status) of the agent checks in the catalog.
+fn agent_checks(server: &Server) -> Vec<(String, String, String)> {
+    let v = server.api("/v1/health/checks/consul-snapshot");
+    let mut out: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["ServiceID"].as_str().unwrap().to_string(),
+                c["Name"].as_str().unwrap().to_string(),
+                c["Status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const SESSION_TTL: u64 = 10;
+const LOCK_DELAY: u64 = 1;
+
+#[test]
+fn two_agents_one_leader_failover_retention_and_catalog() {
+    let Some(server) = acl_server() else { return };
+    let policy = snapinspect(&server, None, &["agent", "--print-policy", "--node", NODE]);
+    let token = token_with_rules(&server, "snap-agent", &text(&policy.stdout));
+    let root = tempfile::tempdir().unwrap();
+    let args = [
+        "--interval",
+        "1s",
+        "--retain",
+        "3",
+        "--session-ttl",
+        "10s",
+        "--lock-delay",
+        "1s",
+        "--check-ttl",
+        "3s",
+    ];
+    let a = AgentProc::start(&server, &token, &root.path().join("a"), "a", &args);
+    wait_for("agent A to save", Duration::from_secs(30), || {
+        !a.files().is_empty()
+    });
+    let b = AgentProc::start(&server, &token, &root.path().join("b"), "b", &args);
+
+    // Both registered, with the two names; only A has the saving check.
+    wait_for(
+        "both agents in the catalog",
+        Duration::from_secs(20),
+        || agent_checks(&server).len() == 3,
+    );
+    let checks = agent_checks(&server);
+    let alive: Vec<_> = checks
+        .iter()
+        .filter(|c| c.1 == "Consul Snapshot Agent Alive")
+        .collect();
+    let saving: Vec<_> = checks
+        .iter()
+        .filter(|c| c.1 == "Consul Snapshot Agent Saving Snapshots")
+        .collect();
+    assert_eq!(alive.len(), 2, "{checks:?}");
+    assert_eq!(saving.len(), 1, "{checks:?}");
+    assert!(checks.iter().all(|c| c.2 == "passing"), "{checks:?}");
+    let a_service = saving[0].0.clone();
+    assert!(
+        a_service.ends_with(&format!("-{}", a.child.id())),
+        "{a_service}"
+    );
+
+    // A keeps saving, B never does while A leads; A keeps exactly 3 verified files.
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(
+        b.files().is_empty(),
+        "B saved while A led: {:?}\n{}",
+        b.files(),
+        b.log()
+    );
+    let kept = a.files();
+    assert_eq!(kept.len(), 3, "{kept:?}\n{}", a.log());
+    for f in &kept {
+        assert!(verifies(&a.dir.join(f)), "{f}");
+    }
+    assert!(a.log().contains("removed "), "{}", a.log());
+    assert!(!files_in(&a.dir).iter().any(|f| f.ends_with(".tmp")));
+
+    // SIGKILL the leader: B takes over once Consul invalidates A's session (Consul does so
+    // between TTL and 2 x TTL) plus the lock delay.
+    a.signal("-KILL");
+    let took = wait_for(
+        "agent B to take over",
+        Duration::from_secs(2 * SESSION_TTL + LOCK_DELAY + 10),
+        || !b.files().is_empty(),
+    );
+    eprintln!("failover took {took:?}");
+    assert!(
+        took <= Duration::from_secs(2 * SESSION_TTL + LOCK_DELAY + 3),
+        "took {took:?}"
+    );
+    assert!(b.log().contains("this agent is the leader"));
+
+    // A's checks go critical once their TTL passes.
+    wait_for(
+        "A's alive check to go critical",
+        Duration::from_secs(15),
+        || {
+            agent_checks(&server).iter().any(|c| {
+                c.0 == a_service && c.1 == "Consul Snapshot Agent Alive" && c.2 == "critical"
+            })
+        },
+    );
+
+    // SIGTERM B: it releases the lock, deregisters and exits 0.
+    let mut b = b;
+    b.signal("-TERM");
+    let status = {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = b.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "B did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    assert!(status.success(), "{}", b.log());
+    assert!(b.log().contains("released the lock"), "{}", b.log());
+    let lock = server.api("/v1/kv/consul-snapshot/lock");
+    assert!(lock[0]["Session"].is_null(), "{lock}");
+    assert!(
+        !agent_checks(&server)
+            .iter()
+            .any(|c| c.0.ends_with(&format!("-{}", b.child.id()))),
+        "{:?}",
+        agent_checks(&server)
+    );
+}
+
+#[test]
+fn once_saves_one_verified_snapshot_and_exits() {
+    let Some(server) = acl_server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &["agent", "--once", "--dir", dir.path().to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let files = files_in(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(snapinspect::agent::is_agent_file(&files[0]));
+    assert!(verifies(&dir.path().join(&files[0])));
+    // Cleaned up: no service left, lock released.
+    assert!(server
+        .api("/v1/health/checks/consul-snapshot")
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn config_file_in_the_enterprise_shape() {
+    let Some(server) = acl_server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("agent.json");
+    std::fs::write(
+        &cfg,
+        serde_json::json!({"snapshot_agent": {
+            "http_addr": server.http_addr(),
+            "token": MASTER,
+            "snapshot": {"interval": "1h", "retain": 1, "lock_key": "custom/lock"},
+            "local_storage": {"path": dir.path().join("out")},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let r = Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["agent", "--once", "--config", cfg.to_str().unwrap()])
+        .env_remove("CONSUL_HTTP_ADDR")
+        .env_remove("CONSUL_HTTP_TOKEN")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("lock custom/lock"));
+    assert_eq!(files_in(&dir.path().join("out")).len(), 1);
+    // A typo in the config file is a usage error naming the field.
+    std::fs::write(
+        &cfg,
+        r#"{"snapshot_agent": {"snapshot": {"intreval": "1h"}}}"#,
+    )
+    .unwrap();
+    let r = Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["agent", "--once", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr).contains("intreval"));
+}
+
+#[test]
+fn create_token_makes_a_working_least_privilege_token_once() {
+    let Some(server) = acl_server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("agent.token");
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &[
+            "agent",
+            "--create-token",
+            "--token-out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let stdout = text(&r.stdout);
+    assert!(stdout.contains("created"), "{stdout}");
+    let secret = std::fs::read_to_string(&out).unwrap().trim().to_string();
+    assert!(!stdout.contains(&secret) && !text(&r.stderr).contains(&secret));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // The token saves, and runs the agent, but cannot write KV outside its lock.
+    let snap = dir.path().join("s.snap");
+    let r = snapinspect(
+        &server,
+        None,
+        &[
+            "save",
+            "-token-file",
+            out.to_str().unwrap(),
+            snap.to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let r = snapinspect(
+        &server,
+        Some(&secret),
+        &[
+            "agent",
+            "--once",
+            "--dir",
+            dir.path().join("agent").to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let mut c = std::process::Command::new(consul::binary().unwrap());
+    let put = c
+        .args(["kv", "put", "app/x", "1"])
+        .env("CONSUL_HTTP_ADDR", server.http_addr())
+        .env("CONSUL_HTTP_TOKEN", &secret)
+        .output()
+        .unwrap();
+    assert!(!put.status.success());
+    assert!(
+        text(&put.stderr).contains("Permission denied") || text(&put.stderr).contains("403"),
+        "{}",
+        text(&put.stderr)
+    );
+
+    // A second run reuses both.
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &[
+            "agent",
+            "--create-token",
+            "--token-out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let stdout = text(&r.stdout);
+    assert!(stdout.contains("already exists; reused"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), secret);
+    let policies = server.api("/v1/acl/policies");
+    let ours = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["Name"] == "snapinspect-snapshot-agent")
+        .count();
+    assert_eq!(ours, 1);
+    let tokens = server.api("/v1/acl/tokens");
+    let ours = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["Description"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("snapinspect snapshot agent")
+        })
+        .count();
+    assert_eq!(ours, 1);
+}
