@@ -633,3 +633,170 @@ fn create_token_makes_a_working_least_privilege_token_once() {
         .count();
     assert_eq!(ours, 1);
 }
+
+/// https with a CA file, a client certificate and a server name; a Unix socket; both as the
+/// `consul` CLI takes them from the environment.
+#[test]
+fn https_with_mutual_tls_and_a_unix_socket() {
+    let Some(bin) = consul::require() else { return };
+    let certs = tempfile::tempdir().unwrap();
+    let make = |args: &[&str]| {
+        let out = Process::new(&bin).args(args).current_dir(certs.path()).output().unwrap();
+        assert!(out.status.success(), "consul {args:?}: {}", text(&out.stderr));
+    };
+    make(&["tls", "ca", "create"]);
+    make(&["tls", "cert", "create", "-server", "-dc", "dc1"]);
+    make(&["tls", "cert", "create", "-client", "-dc", "dc1"]);
+    let p = |n: &str| certs.path().join(n).to_str().unwrap().to_string();
+    let https = consul::free_port();
+    let sock = certs.path().join("http.sock");
+    let _server = Server::start(
+        &bin,
+        Options {
+            acl_master_token: Some(MASTER.into()),
+            extra: Some(serde_json::json!({
+                "ports": { "https": https },
+                "addresses": { "http": format!("127.0.0.1 unix://{}", sock.display()) },
+                "ca_file": p("consul-agent-ca.pem"),
+                "cert_file": p("dc1-server-consul-0.pem"),
+                "key_file": p("dc1-server-consul-0-key.pem"),
+                "verify_incoming_https": true,
+            })),
+            ..Default::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let save = |name: &str, env: &[(&str, String)]| {
+        let out = dir.path().join(name);
+        let mut c = Command::cargo_bin("snapinspect").unwrap();
+        c.args(["save", out.to_str().unwrap()])
+            .env("CONSUL_HTTP_TOKEN", MASTER)
+            .env_remove("CONSUL_HTTP_ADDR")
+            .env_remove("CONSUL_CACERT")
+            .env_remove("CONSUL_CLIENT_CERT")
+            .env_remove("CONSUL_CLIENT_KEY")
+            .env_remove("CONSUL_TLS_SERVER_NAME")
+            .env_remove("CONSUL_HTTP_SSL_VERIFY");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        (c.output().unwrap(), out)
+    };
+    let addr = format!("https://127.0.0.1:{https}");
+    let tls = [
+        ("CONSUL_HTTP_ADDR", addr.clone()),
+        ("CONSUL_CACERT", p("consul-agent-ca.pem")),
+        ("CONSUL_CLIENT_CERT", p("dc1-client-consul-0.pem")),
+        ("CONSUL_CLIENT_KEY", p("dc1-client-consul-0-key.pem")),
+        ("CONSUL_TLS_SERVER_NAME", "server.dc1.consul".to_string()),
+    ];
+    let (r, out) = save("tls.snap", &tls);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(verifies(&out));
+
+    // Without the client certificate the server refuses the handshake.
+    let (r, out) = save("nocert.snap", &tls[..2]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    assert!(!out.exists());
+    // Without our CA the server's certificate is not trusted...
+    let (r, _) = save(
+        "noca.snap",
+        &[tls[0].clone(), tls[2].clone(), tls[3].clone()],
+    );
+    assert_eq!(r.status.code(), Some(4));
+    assert!(text(&r.stderr).to_lowercase().contains("certificate"), "{}", text(&r.stderr));
+    // ...unless verification is turned off, as CONSUL_HTTP_SSL_VERIFY=false does in Consul.
+    let (r, out) = save(
+        "noverify.snap",
+        &[
+            tls[0].clone(),
+            tls[2].clone(),
+            tls[3].clone(),
+            ("CONSUL_HTTP_SSL_VERIFY", "false".into()),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(verifies(&out));
+
+    // The Unix socket.
+    let (r, out) = save(
+        "unix.snap",
+        &[("CONSUL_HTTP_ADDR", format!("unix://{}", sock.display()))],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(verifies(&out));
+}
+
+#[test]
+fn no_leader_is_named_and_stale_is_suggested() {
+    let Some(bin) = consul::require() else { return };
+    let server = Server::start(
+        &bin,
+        Options {
+            no_leader: true,
+            ..Default::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.snap");
+    let r = snapinspect(&server, None, &["save", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4));
+    let err = text(&r.stderr);
+    assert!(err.contains("no leader") && err.contains("-stale"), "{err}");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+/// A full disk: the save fails with "disk full" and leaves nothing (needs a small tmpfs,
+/// which only root can mount; skipped loudly otherwise).
+#[test]
+fn disk_full_leaves_nothing() {
+    let Some(server) = acl_server() else { return };
+    // 800 KB of incompressible values, in one `consul kv import`.
+    use base64::Engine;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let entries: Vec<serde_json::Value> = (0..200)
+        .map(|i| {
+            let value: Vec<u8> = (0..4000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            serde_json::json!({
+                "key": format!("big/{i}"),
+                "flags": 0,
+                "value": base64::engine::general_purpose::STANDARD.encode(value),
+            })
+        })
+        .collect();
+    let import = server.dir().join("import.json");
+    std::fs::write(&import, serde_json::to_string(&entries).unwrap()).unwrap();
+    server.cli_ok(&["kv", "import", &format!("@{}", import.display())]);
+    let mnt = tempfile::tempdir().unwrap();
+    let mounted = Process::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(mnt.path())
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !mounted {
+        eprintln!("=== SKIPPED disk_full_leaves_nothing: cannot mount a tmpfs here (not root) ===");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Process::new("umount").arg(&self.0).status();
+        }
+    }
+    let _u = Unmount(mnt.path().to_path_buf());
+    let out = mnt.path().join("full.snap");
+    let r = snapinspect(&server, Some(MASTER), &["save", "--stale", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
+    let err = text(&r.stderr);
+    assert!(err.contains("disk full"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(files_in(mnt.path()).is_empty(), "{:?}", files_in(mnt.path()));
+}

@@ -37,7 +37,8 @@ pub fn require() -> Option<PathBuf> {
     }
 }
 
-fn free_port() -> u16 {
+/// A TCP port nothing listens on right now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -56,6 +57,8 @@ pub struct Options {
     pub node_name: Option<String>,
     /// More agent configuration, merged over the rest (TLS, a Unix socket address...).
     pub extra: Option<serde_json::Value>,
+    /// Expect a second server that never comes: the cluster has no leader.
+    pub no_leader: bool,
 }
 
 /// A running single-server Consul.
@@ -87,7 +90,7 @@ impl Server {
             "node_name": node,
             "data_dir": dir.path().join("data"),
             "server": true,
-            "bootstrap_expect": 1,
+            "bootstrap_expect": if opts.no_leader { 2 } else { 1 },
             "bind_addr": "127.0.0.1",
             "client_addr": "127.0.0.1",
             "advertise_addr": "127.0.0.1",
@@ -104,7 +107,15 @@ impl Server {
         }
         if let Some(serde_json::Value::Object(extra)) = &opts.extra {
             for (k, v) in extra {
-                config[k] = v.clone();
+                match (config.get_mut(k), v) {
+                    // One level deep, so that extra "ports" add to the free ones chosen here.
+                    (Some(serde_json::Value::Object(base)), serde_json::Value::Object(more)) => {
+                        for (k2, v2) in more {
+                            base.insert(k2.clone(), v2.clone());
+                        }
+                    }
+                    _ => config[k] = v.clone(),
+                }
             }
         }
         let cfg = dir.path().join("config.json");
@@ -116,6 +127,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let no_leader = opts.no_leader;
         let s = Server {
             child,
             binary: binary.to_path_buf(),
@@ -123,8 +135,23 @@ impl Server {
             token: opts.acl_master_token,
             _dir: dir,
         };
-        s.wait_ready();
+        if no_leader {
+            s.wait_http();
+        } else {
+            s.wait_ready();
+        }
         s
+    }
+
+    fn wait_http(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&format!("{}/v1/status/leader", self.http_addr()))
+            .call()
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "Consul's HTTP API did not answer within 60 s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn wait_ready(&self) {
