@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acl;
 pub mod archive;
 pub mod compat;
 pub mod decode;
