@@ -206,7 +206,8 @@ fn json_output_follows_the_documented_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let files = doc["files"].as_array().unwrap();
-    assert_eq!(files.len(), 6);
+    // testdata/*.snap (5), the raw directory and bad.snap.
+    assert_eq!(files.len(), 7);
     let bad = files
         .iter()
         .find(|f| f["path"].as_str().unwrap().ends_with("bad.snap"))
@@ -239,7 +240,7 @@ fn prometheus_file_parses_as_exposition_format() {
         .iter()
         .filter(|s| s.metric == "snapinspect_snapshot_valid")
         .collect();
-    assert_eq!(valid.len(), 4);
+    assert_eq!(valid.len(), 5); // testdata/*.snap
     for s in &valid {
         assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 1.0));
     }

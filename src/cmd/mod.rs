@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use clap::{CommandFactory, Parser, Subcommand};
 use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
+mod acl;
 mod agent;
 mod compat;
 mod decode;
@@ -80,6 +81,9 @@ enum Command {
     /// Write a realistic synthetic snapshot of a chosen size (for benchmarks and scale tests).
     #[command(after_help = EXIT_CODES)]
     Generate(generate::Args),
+    /// ACL tokens, policies, roles, auth methods and binding rules as Consul's ACL API shows them; audit.
+    #[command(after_help = EXIT_CODES)]
+    Acl(acl::Args),
 }
 
 /// Names of subcommands, so that `snapinspect FILE` can mean `snapinspect inspect FILE`.
@@ -109,10 +113,14 @@ fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
         .map(|a| a.to_string_lossy().to_string())
         .unwrap_or_default();
     let cmd = Cli::command();
+    // The options of the subcommand, and of its own subcommand if it has one (`acl tokens`).
+    let nested = args.get(2).map(|a| a.to_string_lossy().to_string());
     let longs: Vec<String> = cmd
         .find_subcommand(&sub)
         .map(|s| {
+            let inner = nested.as_deref().and_then(|n| s.find_subcommand(n));
             s.get_arguments()
+                .chain(inner.into_iter().flat_map(|i| i.get_arguments()))
                 .filter_map(|a| a.get_long().map(str::to_string))
                 .collect()
         })
@@ -168,6 +176,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Save(a) => live::save(a),
         Command::Restore(a) => live::restore(a),
         Command::Agent(a) => agent::run(*a),
+        Command::Acl(a) => acl::run(a),
     };
     match result {
         Ok(code) => code,
