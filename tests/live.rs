@@ -537,16 +537,19 @@ fn create_token_makes_a_working_least_privilege_token_once() {
     let Some(server) = acl_server() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("agent.token");
-    let r = snapinspect(
-        &server,
-        Some(MASTER),
-        &[
-            "agent",
-            "--create-token",
-            "--token-out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let create = || {
+        snapinspect(
+            &server,
+            Some(MASTER),
+            &[
+                "agent",
+                "--create-token",
+                "--token-out",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    let r = create();
     assert!(r.status.success(), "{}", text(&r.stderr));
     let stdout = text(&r.stdout);
     assert!(stdout.contains("created"), "{stdout}");
@@ -597,16 +600,7 @@ fn create_token_makes_a_working_least_privilege_token_once() {
     );
 
     // A second run reuses both.
-    let r = snapinspect(
-        &server,
-        Some(MASTER),
-        &[
-            "agent",
-            "--create-token",
-            "--token-out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let r = create();
     assert!(r.status.success(), "{}", text(&r.stderr));
     let stdout = text(&r.stdout);
     assert!(stdout.contains("already exists; reused"), "{stdout}");
@@ -641,8 +635,16 @@ fn https_with_mutual_tls_and_a_unix_socket() {
     let Some(bin) = consul::require() else { return };
     let certs = tempfile::tempdir().unwrap();
     let make = |args: &[&str]| {
-        let out = Process::new(&bin).args(args).current_dir(certs.path()).output().unwrap();
-        assert!(out.status.success(), "consul {args:?}: {}", text(&out.stderr));
+        let out = Process::new(&bin)
+            .args(args)
+            .current_dir(certs.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "consul {args:?}: {}",
+            text(&out.stderr)
+        );
     };
     make(&["tls", "ca", "create"]);
     make(&["tls", "cert", "create", "-server", "-dc", "dc1"]);
@@ -704,7 +706,11 @@ fn https_with_mutual_tls_and_a_unix_socket() {
         &[tls[0].clone(), tls[2].clone(), tls[3].clone()],
     );
     assert_eq!(r.status.code(), Some(4));
-    assert!(text(&r.stderr).to_lowercase().contains("certificate"), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stderr).to_lowercase().contains("certificate"),
+        "{}",
+        text(&r.stderr)
+    );
     // ...unless verification is turned off, as CONSUL_HTTP_SSL_VERIFY=false does in Consul.
     let (r, out) = save(
         "noverify.snap",
@@ -793,10 +799,18 @@ fn disk_full_leaves_nothing() {
     }
     let _u = Unmount(mnt.path().to_path_buf());
     let out = mnt.path().join("full.snap");
-    let r = snapinspect(&server, Some(MASTER), &["save", "--stale", out.to_str().unwrap()]);
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &["save", "--stale", out.to_str().unwrap()],
+    );
     assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
     let err = text(&r.stderr);
     assert!(err.contains("disk full"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(files_in(mnt.path()).is_empty(), "{:?}", files_in(mnt.path()));
+    assert!(
+        files_in(mnt.path()).is_empty(),
+        "{:?}",
+        files_in(mnt.path())
+    );
 }

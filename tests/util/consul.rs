@@ -149,7 +149,10 @@ impl Server {
             .call()
             .is_err()
         {
-            assert!(Instant::now() < deadline, "Consul's HTTP API did not answer within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "Consul's HTTP API did not answer within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
