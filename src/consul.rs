@@ -432,6 +432,21 @@ pub struct Response {
 }
 
 impl Response {
+    /// Reads a response's head from a stream; the body is then read as it arrives.
+    pub fn read_from<S: Read + Write + Send + 'static>(stream: S) -> io::Result<Response> {
+        let mut reader = BufReader::with_capacity(256 * 1024, Box::new(stream) as Box<dyn Stream>);
+        let (status, headers) = read_head(&mut reader)?;
+        let framing = framing(&headers);
+        Ok(Response {
+            status,
+            headers,
+            body: BodyReader {
+                stream: reader,
+                framing,
+            },
+        })
+    }
+
     /// The first header of this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -654,19 +669,8 @@ impl Client {
         })();
         // A server may answer (403, 400) before reading the whole body and close: read its
         // answer before reporting the write error.
-        let mut reader = BufReader::with_capacity(256 * 1024, stream);
-        match read_head(&mut reader) {
-            Ok((status, headers)) => {
-                let framing = framing(&headers);
-                Ok(Response {
-                    status,
-                    headers,
-                    body: BodyReader {
-                        stream: reader,
-                        framing,
-                    },
-                })
-            }
+        match Response::read_from(stream) {
+            Ok(r) => Ok(r),
             Err(e) => Err(io_err(sent.err().unwrap_or(e))),
         }
     }
@@ -844,6 +848,59 @@ mod tests {
         let mut s = String::new();
         body.read_to_string(&mut s).unwrap();
         assert_eq!(s, "hello world");
+    }
+
+    /// A stream over bytes in memory (what a hostile server could send).
+    struct Canned(io::Cursor<Vec<u8>>);
+    impl Read for Canned {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            self.0.read(b)
+        }
+    }
+    impl Write for Canned {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn read_all(bytes: Vec<u8>) -> io::Result<(u16, Vec<u8>)> {
+        let r = Response::read_from(Canned(io::Cursor::new(bytes)))?;
+        let status = r.status;
+        let mut body = Vec::new();
+        let mut b = r.body;
+        b.read_to_end(&mut body)?;
+        Ok((status, body))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Whatever a server sends, reading its answer ends with a response or an error, and
+        /// a body never holds more than the bytes that came (no length field is trusted).
+        #[test]
+        fn any_answer_is_read_safely(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            cut in 0usize..200,
+            flip in proptest::prelude::any::<(usize, u8)>(),
+        ) {
+            let good = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n".to_vec();
+            for mut input in [noise.clone(), good.clone()] {
+                if !input.is_empty() {
+                    let i = flip.0 % input.len();
+                    input[i] ^= flip.1;
+                    input.truncate(input.len().saturating_sub(cut % (input.len() + 1)));
+                }
+                let len = input.len();
+                if let Ok((_, body)) = read_all(input) {
+                    proptest::prop_assert!(body.len() <= len);
+                }
+            }
+            let mut framed = b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n".to_vec();
+            framed.extend_from_slice(&noise);
+            proptest::prop_assert!(read_all(framed).is_err());
+        }
     }
 
     #[test]

@@ -170,6 +170,28 @@ fn save_needs_acl_write_and_the_printed_policy_is_enough() {
     );
     assert!(r.status.success(), "{}", text(&r.stderr));
     assert!(verifies(&out2));
+
+    // -datacenter: the server's own works, an unknown one is Consul's error, nothing kept.
+    let out3 = dir2.path().join("dc.snap");
+    let r = snapinspect(
+        &server,
+        Some(&agent_token),
+        &["save", "-datacenter", "dc1", out3.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    std::fs::remove_file(&out3).unwrap();
+    let r = snapinspect(
+        &server,
+        Some(&agent_token),
+        &["save", "-datacenter", "nowhere", out3.to_str().unwrap()],
+    );
+    assert_eq!(r.status.code(), Some(4));
+    assert!(
+        text(&r.stderr).contains("No path to datacenter"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!out3.exists());
 }
 
 #[test]
