@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use snapinspect::archive::{read_archive, ReadOptions};
 use snapinspect::inspect::{KvOptions, KvStats};
 use snapinspect::msgpack;
-use snapinspect::state::{MessageType, Record, RecordSink};
+use snapinspect::state::{MessageType, Record, RecordSink, Tee};
 
 struct Fixture {
     snap: Vec<u8>,
@@ -25,7 +25,7 @@ struct Fixture {
 fn fixtures() -> &'static [Fixture] {
     static F: OnceLock<Vec<Fixture>> = OnceLock::new();
     F.get_or_init(|| {
-        ["basic.snap", "kv.snap", "all.snap"]
+        ["basic.snap", "kv.snap", "all.snap", "acl.snap"]
             .iter()
             .map(|name| {
                 let snap = std::fs::read(util::testdata(name)).unwrap();
@@ -126,8 +126,36 @@ fn read_bytes(bytes: Vec<u8>) -> Result<u64, String> {
         }),
         0,
     );
+    // Every command's sink at once: inspect and the decoder (above), verify's outlines,
+    // decode's JSON lines, scan, acl, and redact's writer.
+    let mut shape = snapinspect::shape::ShapeSink;
+    let mut decode = snapinspect::decode::DecodeSink::new(
+        std::io::sink(),
+        snapinspect::decode::Filter::default(),
+        snapinspect::secrets::Redactor::new_random(),
+    );
+    let mut scan = snapinspect::scan::ScanSink::default();
+    let mut acl = snapinspect::acl::AclSink::default();
+    let mut redact = snapinspect::redact::RedactSink::new(std::io::sink());
     let start = Instant::now();
-    let r = read_archive(Cursor::new(bytes), &opts, &mut sink);
+    let r = {
+        let mut t1 = Tee(&mut shape, &mut decode);
+        let mut t2 = Tee(&mut scan, &mut acl);
+        let mut t3 = Tee(&mut t1, &mut t2);
+        let mut t4 = Tee(&mut redact, &mut t3);
+        let mut all = Tee(&mut sink, &mut t4);
+        read_archive(Cursor::new(bytes), &opts, &mut all)
+    };
+    if r.is_ok() {
+        // The ACL reports over whatever records came through.
+        let acl = snapinspect::acl::Acl::new(acl.state);
+        let redactor = snapinspect::secrets::Redactor::new_random();
+        let _ = acl.tokens_json(&redactor);
+        let _ = acl.tokens_table(&redactor);
+        let _ = acl.policies_table();
+        let _ = acl.roles_json();
+        let _ = acl.audit(snapinspect::acl::Instant::now()).pretty();
+    }
     assert!(
         start.elapsed() < Duration::from_secs(5),
         "a mutated input took {:?}",
@@ -148,7 +176,7 @@ proptest! {
 
     #[test]
     fn mutated_snapshots_never_panic(
-        which in 0usize..3,
+        which in 0usize..4,
         depth in 0u8..3,
         ops in prop::collection::vec(op(), 1..4),
     ) {
