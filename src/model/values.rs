@@ -343,7 +343,11 @@ pub fn to_json(v: &Value<'_>) -> serde_json::Value {
                 .map(|(k, v)| {
                     let key = match k {
                         Value::Raw(b) | Value::Bin(b) => String::from_utf8_lossy(b).into_owned(),
-                        other => to_json(other).to_string(),
+                        other => {
+                            let mut text = String::new();
+                            key_text(other, &mut text);
+                            text
+                        }
                     };
                     (key, to_json(v))
                 })
@@ -353,9 +357,81 @@ pub fn to_json(v: &Value<'_>) -> serde_json::Value {
     }
 }
 
+/// Longest text of a map key that is not a string.
+const MAX_KEY_TEXT: usize = 256;
+
+/// A non-string map key as text, JSON-like, cut at [`MAX_KEY_TEXT`] bytes. Nested strings are
+/// written as they are, never escaped again: rendering keys as JSON strings inside keys
+/// would double the escapes at every level, exponential in the nesting a record claims.
+fn key_text(v: &Value<'_>, out: &mut String) {
+    if out.len() >= MAX_KEY_TEXT {
+        if !out.ends_with('…') {
+            out.push('…');
+        }
+        return;
+    }
+    match v {
+        Value::Raw(b) | Value::Bin(b) => {
+            let s = String::from_utf8_lossy(b);
+            let room = MAX_KEY_TEXT.saturating_sub(out.len());
+            let mut end = s.len().min(room);
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push_str(&s[..end]);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                key_text(x, out);
+                if out.len() >= MAX_KEY_TEXT {
+                    break;
+                }
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, x)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                key_text(k, out);
+                out.push(':');
+                key_text(x, out);
+                if out.len() >= MAX_KEY_TEXT {
+                    break;
+                }
+            }
+            out.push('}');
+        }
+        other => out.push_str(&to_json(other).to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fuzzer's find: map keys that are maps with map keys, 40 deep. Rendering each key as
+    /// a JSON string doubled the escapes per level (gigabytes); now each key is a few
+    /// hundred bytes at most.
+    #[test]
+    fn nested_map_keys_stay_small() {
+        let mut v = Value::Raw(b"\"x\"");
+        for _ in 0..40 {
+            v = Value::Map(vec![(v, Value::Nil)]);
+        }
+        let outer = Value::Map(vec![(v, Value::Nil)]);
+        let j = to_json(&outer);
+        let key = j.as_object().unwrap().keys().next().unwrap();
+        // The text is cut at MAX_KEY_TEXT; only the closing brackets of each level follow.
+        assert!(key.len() <= MAX_KEY_TEXT + 8 * 41, "{}", key.len());
+        assert!(key.starts_with("{{{{"), "{key}");
+    }
 
     #[test]
     fn durations_like_go() {
