@@ -140,6 +140,10 @@ fn save_needs_acl_write_and_the_printed_policy_is_enough() {
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
+        !err.contains(&kv_only) && !text(&r.stdout).contains(&kv_only),
+        "the token leaked"
+    );
+    assert!(
         files_in(dir2.path()).is_empty(),
         "{:?}",
         files_in(dir2.path())
