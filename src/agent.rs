@@ -176,6 +176,41 @@ pub fn policy_rules_json(cfg: &AgentConfig, node: &str) -> serde_json::Value {
     })
 }
 
+/// Renews the session and passes the checks while a save runs.
+struct KeepAlive {
+    client: Client,
+    session: Option<String>,
+    checks: Vec<String>,
+    every: Duration,
+}
+
+impl KeepAlive {
+    fn run(&self, done: &std::sync::atomic::AtomicBool) {
+        let mut last = Instant::now();
+        while !done.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+            if last.elapsed() < self.every {
+                continue;
+            }
+            last = Instant::now();
+            if let Some(id) = &self.session {
+                let _ = self.client.send(
+                    "PUT",
+                    &format!("/v1/session/renew/{}", encode(id)),
+                    Body::Empty,
+                );
+            }
+            for c in &self.checks {
+                let _ = self.client.put_json(
+                    &format!("/v1/agent/check/update/{}", encode(c)),
+                    &json!({ "Status": "passing", "Output": "saving a snapshot" }),
+                    "",
+                );
+            }
+        }
+    }
+}
+
 /// A running agent's view of Consul.
 pub struct Agent {
     client: Client,
@@ -398,13 +433,17 @@ impl Agent {
         self.leader = true;
         self.last_save_ok = true;
         self.next_save = Instant::now();
-        log(
-            "INFO",
-            &format!(
-                "acquired the lock {}: this agent is the leader",
-                self.cfg.lock_key
-            ),
-        );
+        if self.cfg.lock {
+            log(
+                "INFO",
+                &format!(
+                    "acquired the lock {}: this agent is the leader",
+                    self.cfg.lock_key
+                ),
+            );
+        } else {
+            log("INFO", "leader election off (--no-lock): this agent saves");
+        }
         if self.cfg.register {
             let body = json!({
                 "ID": self.saving_id(),
@@ -458,9 +497,35 @@ impl Agent {
         let start_ms = now_ms();
         std::fs::create_dir_all(&self.cfg.dir)
             .map_err(|e| Error::io(format!("creating {}", self.cfg.dir.display()), e))?;
-        let result = transfer::save_into(&self.client, self.cfg.stale, &self.cfg.dir, |snap| {
-            self.cfg.dir.join(file_name(start_ms, snap.meta.index))
+        // A large snapshot takes longer than the session and check TTLs: keep both alive on
+        // a second thread while the download runs, or the lock would pass to another agent
+        // (and the alive check go critical) in the middle of a save.
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let keeper = KeepAlive {
+            client: self.client.clone(),
+            session: if self.cfg.lock {
+                self.session.clone()
+            } else {
+                None
+            },
+            checks: if self.cfg.register {
+                vec![self.alive_id(), self.saving_id()]
+            } else {
+                Vec::new()
+            },
+            every: (self.cfg.session_ttl / 3).min(self.cfg.check_ttl / 3),
+        };
+        let dir = self.cfg.dir.clone();
+        let (client, stale) = (self.client.clone(), self.cfg.stale);
+        let result = std::thread::scope(|s| {
+            s.spawn(|| keeper.run(&done));
+            let r = transfer::save_into(&client, stale, &dir, |snap| {
+                dir.join(file_name(start_ms, snap.meta.index))
+            });
+            done.store(true, Ordering::SeqCst);
+            r
         });
+        self.last_renew = Instant::now();
         match result {
             Ok(saved) => {
                 self.last_save_ok = true;
@@ -530,8 +595,7 @@ impl Agent {
         self.heartbeat()?;
         if !self.cfg.lock {
             if !self.leader {
-                self.leader = true;
-                self.next_save = Instant::now();
+                self.become_leader()?;
             }
         } else {
             self.renew()?;
@@ -598,7 +662,7 @@ impl Agent {
                     return Ok(false);
                 }
             } else {
-                self.leader = true;
+                self.become_leader()?;
             }
             self.save_now()?;
             return Ok(true);

@@ -510,6 +510,22 @@ fn once_saves_one_verified_snapshot_and_exits() {
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(snapinspect::agent::is_agent_file(&files[0]));
     assert!(verifies(&dir.path().join(&files[0])));
+    // Without leader election it saves too.
+    let d2 = dir.path().join("nolock");
+    let r = snapinspect(
+        &server,
+        Some(MASTER),
+        &[
+            "agent",
+            "--once",
+            "--no-lock",
+            "--dir",
+            d2.to_str().unwrap(),
+        ],
+    );
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("leader election off"));
+    assert_eq!(files_in(&d2).len(), 1);
     // Cleaned up: no service left, lock released.
     assert!(server
         .api("/v1/health/checks/consul-snapshot")
