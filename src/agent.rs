@@ -176,15 +176,30 @@ pub fn policy_rules_json(cfg: &AgentConfig, node: &str) -> serde_json::Value {
     })
 }
 
-/// Renews the session and passes the checks while a save runs.
-struct KeepAlive {
-    client: Client,
-    session: Option<String>,
-    checks: Vec<String>,
-    every: Duration,
+/// Renews a session and passes TTL checks on a second thread while something long runs.
+pub struct KeepAlive {
+    /// The Consul to talk to.
+    pub client: Client,
+    /// The session to renew.
+    pub session: Option<String>,
+    /// The TTL checks (IDs) to pass.
+    pub checks: Vec<String>,
+    /// How often.
+    pub every: Duration,
 }
 
 impl KeepAlive {
+    /// Runs `f`, keeping the session and checks alive until it returns.
+    pub fn during<T>(&self, f: impl FnOnce() -> T) -> T {
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| self.run(&done));
+            let r = f();
+            done.store(true, Ordering::SeqCst);
+            r
+        })
+    }
+
     fn run(&self, done: &std::sync::atomic::AtomicBool) {
         let mut last = Instant::now();
         while !done.load(Ordering::SeqCst) {
@@ -500,7 +515,6 @@ impl Agent {
         // A large snapshot takes longer than the session and check TTLs: keep both alive on
         // a second thread while the download runs, or the lock would pass to another agent
         // (and the alive check go critical) in the middle of a save.
-        let done = std::sync::atomic::AtomicBool::new(false);
         let keeper = KeepAlive {
             client: self.client.clone(),
             session: if self.cfg.lock {
@@ -517,13 +531,10 @@ impl Agent {
         };
         let dir = self.cfg.dir.clone();
         let (client, stale) = (self.client.clone(), self.cfg.stale);
-        let result = std::thread::scope(|s| {
-            s.spawn(|| keeper.run(&done));
-            let r = transfer::save_into(&client, stale, &dir, |snap| {
+        let result = keeper.during(|| {
+            transfer::save_into(&client, stale, &dir, |snap| {
                 dir.join(file_name(start_ms, snap.meta.index))
-            });
-            done.store(true, Ordering::SeqCst);
-            r
+            })
         });
         self.last_renew = Instant::now();
         match result {

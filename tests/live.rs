@@ -857,3 +857,47 @@ fn disk_full_leaves_nothing() {
         files_in(mnt.path())
     );
 }
+
+/// What keeps the agent's lock through a save longer than its session's TTL: a session kept
+/// alive outlives twice its TTL, one left alone is gone.
+#[test]
+fn keep_alive_holds_a_session_past_its_ttl() {
+    let Some(server) = acl_server() else { return };
+    let create = || {
+        let r = ureq::put(&format!("{}/v1/session/create", server.http_addr()))
+            .set("X-Consul-Token", MASTER)
+            .send_string(r#"{"TTL": "10s", "LockDelay": "0s"}"#)
+            .unwrap()
+            .into_string()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&r).unwrap();
+        v["ID"].as_str().unwrap().to_string()
+    };
+    let (kept, left) = (create(), create());
+    let client = snapinspect::consul::Client::new(&snapinspect::consul::ConnectOptions {
+        http_addr: Some(server.http_addr()),
+        token: Some(MASTER.into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let keeper = snapinspect::agent::KeepAlive {
+        client,
+        session: Some(kept.clone()),
+        checks: Vec::new(),
+        every: Duration::from_secs(3),
+    };
+    // Consul invalidates an unrenewed session at 2 x TTL = 20 s.
+    keeper.during(|| std::thread::sleep(Duration::from_secs(24)));
+    let exists = |id: &str| {
+        !server
+            .api(&format!("/v1/session/info/{id}"))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    };
+    assert!(exists(&kept), "the kept session expired");
+    assert!(
+        !exists(&left),
+        "the session left alone did not expire: the test proves nothing"
+    );
+}
