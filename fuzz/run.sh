@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a while on the stable toolchain (cargo-fuzz needs nightly flags;
 # RUSTC_BOOTSTRAP=1 lets the stable compiler accept them).
-# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack record diff)
+# Usage: fuzz/run.sh TARGET SECONDS   (targets: archive tar state msgpack record diff http)
 # The project has no unsafe code, so the default is no sanitizer (fast, and peak RSS is ours,
 # not ASAN's quarantine); SANITIZER=address turns ASAN on.
 set -euo pipefail
@@ -22,6 +22,10 @@ case $target in
   state|msgpack|record)
     cp -n $root/testdata/raw/kv-2-38/state.bin "$corpus/kv.state.bin" 2>/dev/null || true
     cp -n $root/testdata/raw/all-restored-2-3262/state.bin "$corpus/all.state.bin" 2>/dev/null || true ;;
+  http)
+    printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Consul-Index: 7\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$corpus/chunked"
+    printf 'HTTP/1.1 403 Forbidden\r\nContent-Length: 17\r\n\r\nPermission denied' > "$corpus/length"
+    printf 'HTTP/1.0 200 OK\r\n\r\n{"ID":"x"}' > "$corpus/close" ;;
 esac
 RUSTC_BOOTSTRAP=1 cargo fuzz run -O -s "${SANITIZER:-none}" "$target" "$corpus" -- \
   -dict=msgpack.dict -rss_limit_mb=256 -max_total_time="$secs" -timeout=10 \
