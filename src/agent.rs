@@ -532,7 +532,7 @@ impl Agent {
         let dir = self.cfg.dir.clone();
         let (client, stale) = (self.client.clone(), self.cfg.stale);
         let result = keeper.during(|| {
-            transfer::save_into(&client, stale, &dir, |snap| {
+            transfer::save_into(&client, stale, &dir, None, |snap| {
                 dir.join(file_name(start_ms, snap.meta.index))
             })
         });

@@ -70,6 +70,7 @@ pub fn save_into(
     client: &Client,
     stale: bool,
     dir: &Path,
+    progress: Option<Arc<AtomicU64>>,
     name: impl FnOnce(&Snapshot) -> PathBuf,
 ) -> Result<Saved> {
     let start = Instant::now();
@@ -82,7 +83,8 @@ pub fn save_into(
     let consul_index = resp
         .header("X-Consul-Index")
         .and_then(|v| v.trim().parse().ok());
-    let written = Arc::new(AtomicU64::new(0));
+    let written = progress.unwrap_or_default();
+    written.store(0, Ordering::Relaxed);
     let body = resp.body;
     let counter = written.clone();
     let dir_buf = dir.to_path_buf();
@@ -123,13 +125,19 @@ pub fn save_into(
     })
 }
 
-/// Downloads a snapshot to `out` (atomically, verified while it streams).
-pub fn save(client: &Client, stale: bool, out: &Path) -> Result<Saved> {
+/// Downloads a snapshot to `out` (atomically, verified while it streams); `progress`, when
+/// given, counts the bytes downloaded.
+pub fn save(
+    client: &Client,
+    stale: bool,
+    out: &Path,
+    progress: Option<Arc<AtomicU64>>,
+) -> Result<Saved> {
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    save_into(client, stale, &dir, |_| out.to_path_buf())
+    save_into(client, stale, &dir, progress, |_| out.to_path_buf())
 }
 
 /// Verifies `file` with every check; the snapshot and warnings, or why it must not be sent.
@@ -138,8 +146,9 @@ pub fn check_for_restore(file: &Path) -> Result<(Snapshot, Vec<String>)> {
     verify::check_input(&input, &VerifyOptions::default())
 }
 
-/// Verifies `file`, then sends it to Consul (`PUT /v1/snapshot`).
-pub fn restore(client: &Client, file: &Path) -> Result<Snapshot> {
+/// Verifies `file`, then sends it to Consul (`PUT /v1/snapshot`); `progress`, when given,
+/// counts the bytes sent.
+pub fn restore(client: &Client, file: &Path, progress: Option<Arc<AtomicU64>>) -> Result<Snapshot> {
     let (snap, _) = check_for_restore(file)?;
     let mut f =
         File::open(file).map_err(|e| Error::io(format!("opening {}", file.display()), e))?;
@@ -147,10 +156,11 @@ pub fn restore(client: &Client, file: &Path) -> Result<Snapshot> {
         .metadata()
         .map_err(|e| Error::io(format!("reading {}", file.display()), e))?
         .len();
+    let mut counted = crate::pipeline::CountingReader::new(&mut f, progress.unwrap_or_default());
     client.call(
         "PUT",
         "/v1/snapshot",
-        Body::Reader(&mut f, len),
+        Body::Reader(&mut counted, len),
         SNAPSHOT_PERMISSION,
     )?;
     Ok(snap)

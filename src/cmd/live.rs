@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use snapinspect::consul::{Client, ConnectOptions};
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::transfer;
+use snapinspect::Input;
 
 /// How to reach Consul, as the `consul` CLI takes it (each flag also reads its `CONSUL_*`
 /// environment variable).
@@ -70,6 +71,9 @@ pub struct SaveArgs {
     /// Let any server answer, not only the leader (works without a leader; may be behind).
     #[arg(long)]
     stale: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
     /// Where to write the snapshot (written only once it is verified).
     file: PathBuf,
 }
@@ -77,7 +81,11 @@ pub struct SaveArgs {
 /// Runs `save`.
 pub fn save(a: SaveArgs) -> Result<i32, Error> {
     let client = a.conn.client()?;
-    let saved = transfer::save(&client, a.stale, &a.file)?;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let progress = super::progress::Progress::start(&Input::Stdin, counter.clone(), a.quiet);
+    let saved = transfer::save(&client, a.stale, &a.file, Some(counter));
+    drop(progress);
+    let saved = saved?;
     for w in &saved.warnings {
         eprintln!("snapinspect: warning: {w}");
     }
@@ -94,6 +102,9 @@ pub struct RestoreArgs {
     /// Verify and show what would be sent, send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
     /// The snapshot to restore (verified in full before anything is sent).
     file: PathBuf,
 }
@@ -101,9 +112,8 @@ pub struct RestoreArgs {
 /// Runs `restore`.
 pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     if a.dry_run {
-        let (snap, warnings) = transfer::check_for_restore(&a.file).map_err(|e| {
-            super::inspect::with_input(e, &snapinspect::Input::Archive(a.file.clone()))
-        })?;
+        let (snap, warnings) = transfer::check_for_restore(&a.file)
+            .map_err(|e| super::inspect::with_input(e, &Input::Archive(a.file.clone())))?;
         for w in &warnings {
             eprintln!("snapinspect: warning: {w}");
         }
@@ -126,7 +136,12 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let client = a.conn.client()?;
-    transfer::restore(&client, &a.file).map_err(|e| match e {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let input = Input::Archive(a.file.clone());
+    let progress = super::progress::Progress::start(&input, counter.clone(), a.quiet);
+    let result = transfer::restore(&client, &a.file, Some(counter));
+    drop(progress);
+    result.map_err(|e| match e {
         Error::Invalid(i) => Error::invalid(
             i.check,
             format!(
