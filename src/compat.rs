@@ -1,238 +1,16 @@
 //! Restore compatibility: which Consul versions know each record type, and whether a target
 //! version can restore a snapshot.
 //!
-//! The version table below is the one place that records when each message type appeared in
-//! Consul (CE). It follows Consul's changelog and source history: snapshots exist since 0.7.0,
-//! so types older than that are listed as 0.7.0. Types marked "never in snapshots" are raft
-//! log operations that a snapshot does not contain.
+//! The versions come from the one message-type table, [`crate::msgtype`]; record-level
+//! findings (a record a version cannot load although it knows the type) from
+//! [`crate::shape::ProblemSink`].
 
 use serde::Serialize;
 
+use crate::msgtype;
 use crate::state::MessageType;
 
-/// A Consul version, `major.minor.patch`, with an Enterprise flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Version {
-    /// Major.
-    pub major: u32,
-    /// Minor.
-    pub minor: u32,
-    /// Patch.
-    pub patch: u32,
-    /// Enterprise build (`+ent`).
-    pub enterprise: bool,
-}
-
-impl Version {
-    const fn ce(major: u32, minor: u32, patch: u32) -> Version {
-        Version {
-            major,
-            minor,
-            patch,
-            enterprise: false,
-        }
-    }
-
-    /// Parses `1.8.7`, `v1.16`, `1.15.2+ent` or `1.15.2-ent`.
-    pub fn parse(s: &str) -> Option<Version> {
-        let s = s.trim().trim_start_matches('v');
-        let (core, enterprise) = match s.find(['+', '-']) {
-            Some(i) => (&s[..i], s[i + 1..].contains("ent")),
-            None => (s, false),
-        };
-        let mut it = core.split('.');
-        let major = it.next()?.parse().ok()?;
-        let minor = it.next().map(|m| m.parse().ok()).unwrap_or(Some(0))?;
-        let patch = it.next().map(|p| p.parse().ok()).unwrap_or(Some(0))?;
-        if it.next().is_some() {
-            return None;
-        }
-        Some(Version {
-            major,
-            minor,
-            patch,
-            enterprise,
-        })
-    }
-
-    fn triple(self) -> (u32, u32, u32) {
-        (self.major, self.minor, self.patch)
-    }
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}.{}.{}{}",
-            self.major,
-            self.minor,
-            self.patch,
-            if self.enterprise { "+ent" } else { "" }
-        )
-    }
-}
-
-/// What the table knows of one message type.
-#[derive(Debug, Clone, Copy)]
-pub struct TypeInfo {
-    /// The message type number.
-    pub number: u8,
-    /// First Consul version that writes and restores it.
-    pub since: Version,
-    /// Last Consul version that restores it, if support was removed.
-    pub restorable_until: Option<Version>,
-}
-
-/// When each message type appeared (Consul CE).
-pub const TABLE: &[TypeInfo] = &[
-    TypeInfo {
-        number: 0,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // Register
-    TypeInfo {
-        number: 2,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // KVS
-    TypeInfo {
-        number: 3,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // Session
-    // Legacy ACLs: the legacy ACL system was removed in 1.11.0.
-    TypeInfo {
-        number: 4,
-        since: Version::ce(0, 7, 0),
-        restorable_until: Some(Version::ce(1, 10, 12)),
-    },
-    TypeInfo {
-        number: 5,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // Tombstone
-    TypeInfo {
-        number: 6,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // CoordinateBatchUpdate
-    TypeInfo {
-        number: 7,
-        since: Version::ce(0, 7, 0),
-        restorable_until: None,
-    }, // PreparedQuery
-    TypeInfo {
-        number: 9,
-        since: Version::ce(0, 8, 0),
-        restorable_until: None,
-    }, // Autopilot
-    TypeInfo {
-        number: 12,
-        since: Version::ce(1, 2, 0),
-        restorable_until: None,
-    }, // Intention
-    TypeInfo {
-        number: 13,
-        since: Version::ce(1, 2, 0),
-        restorable_until: None,
-    }, // ConnectCA
-    TypeInfo {
-        number: 14,
-        since: Version::ce(1, 2, 0),
-        restorable_until: None,
-    }, // ConnectCAProviderState
-    TypeInfo {
-        number: 15,
-        since: Version::ce(1, 2, 0),
-        restorable_until: None,
-    }, // ConnectCAConfig
-    TypeInfo {
-        number: 16,
-        since: Version::ce(1, 2, 0),
-        restorable_until: None,
-    }, // Index
-    TypeInfo {
-        number: 17,
-        since: Version::ce(1, 4, 0),
-        restorable_until: None,
-    }, // ACLToken
-    TypeInfo {
-        number: 19,
-        since: Version::ce(1, 4, 0),
-        restorable_until: None,
-    }, // ACLPolicy
-    TypeInfo {
-        number: 22,
-        since: Version::ce(1, 5, 0),
-        restorable_until: None,
-    }, // ConfigEntry
-    TypeInfo {
-        number: 23,
-        since: Version::ce(1, 5, 0),
-        restorable_until: None,
-    }, // ACLRole
-    TypeInfo {
-        number: 25,
-        since: Version::ce(1, 5, 0),
-        restorable_until: None,
-    }, // ACLBindingRule
-    TypeInfo {
-        number: 27,
-        since: Version::ce(1, 5, 0),
-        restorable_until: None,
-    }, // ACLAuthMethod
-    TypeInfo {
-        number: 29,
-        since: Version::ce(1, 7, 0),
-        restorable_until: None,
-    }, // ChunkingState
-    TypeInfo {
-        number: 30,
-        since: Version::ce(1, 8, 0),
-        restorable_until: None,
-    }, // FederationState
-    TypeInfo {
-        number: 31,
-        since: Version::ce(1, 9, 0),
-        restorable_until: None,
-    }, // SystemMetadata
-    TypeInfo {
-        number: 32,
-        since: Version::ce(1, 11, 0),
-        restorable_until: None,
-    }, // ServiceVirtualIP
-    TypeInfo {
-        number: 33,
-        since: Version::ce(1, 11, 0),
-        restorable_until: None,
-    }, // FreeVirtualIP
-    TypeInfo {
-        number: 35,
-        since: Version::ce(1, 13, 0),
-        restorable_until: None,
-    }, // Peering
-    TypeInfo {
-        number: 38,
-        since: Version::ce(1, 13, 0),
-        restorable_until: None,
-    }, // PeeringTrustBundle
-    TypeInfo {
-        number: 40,
-        since: Version::ce(1, 14, 0),
-        restorable_until: None,
-    }, // PeeringSecret
-    TypeInfo {
-        number: 42,
-        since: Version::ce(1, 16, 0),
-        restorable_until: None,
-    }, // Resource
-];
-
-/// Looks a type up in the table.
-pub fn info(t: MessageType) -> Option<&'static TypeInfo> {
-    TABLE.iter().find(|i| i.number == t.0)
-}
+pub use crate::version::Version;
 
 /// How one record type fares on the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -255,6 +33,19 @@ pub struct TypeVerdict {
     pub reason: Option<String>,
 }
 
+/// Records of one kind that the target cannot load although it knows their type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordFinding {
+    /// Type name.
+    pub record_type: String,
+    /// How many records.
+    pub count: u64,
+    /// The first such record's number.
+    pub first_record: u64,
+    /// Why, in words.
+    pub message: String,
+}
+
 /// The compatibility report of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CompatReport {
@@ -264,21 +55,59 @@ pub struct CompatReport {
     pub types: Vec<TypeVerdict>,
     /// The oldest CE version that knows every (non-Enterprise, known) type present.
     pub minimum_version: String,
+    /// The first CE version that no longer restores one of the types present, if any.
+    pub removed_in: Option<String>,
+    /// Whether every type present is one that some Consul version restores from a snapshot.
+    pub all_types_known: bool,
     /// Whether the target can restore the snapshot (`None` without a target).
     pub restorable: Option<bool>,
+    /// Records the target cannot load although it knows their type (shape changes between
+    /// versions, with the issue that records each).
+    pub records: Vec<RecordFinding>,
+    /// With a CE target of 1.18.2 or later: the Enterprise records a restore in downgrade mode
+    /// (CONSUL_ENTERPRISE_DOWNGRADE_TO_CE=true) drops.
+    pub downgrade_drops: Option<u64>,
 }
+
+/// First CE version whose restore can drop Enterprise records (hashicorp/consul#20977).
+const DOWNGRADE_SINCE: Version = Version::ce(1, 18, 2);
 
 /// Judges the record types present (with counts) against an optional target version.
 pub fn check(present: &[(MessageType, u64)], target: Option<Version>) -> CompatReport {
+    check_records(present, target, Vec::new())
+}
+
+/// Like [`check`], with the record-level findings for the target.
+pub fn check_records(
+    present: &[(MessageType, u64)],
+    target: Option<Version>,
+    records: Vec<RecordFinding>,
+) -> CompatReport {
     let mut minimum = Version::ce(0, 7, 0);
+    let mut removed_in: Option<Version> = None;
+    let mut all_known = true;
     let mut types = Vec::new();
+    let mut enterprise_records = 0;
     for &(t, count) in present {
-        let info = info(t);
+        let info = msgtype::info(t.0).filter(|i| i.in_snapshots);
         let enterprise = t.is_enterprise();
         let unknown = info.is_none() && !enterprise;
+        if unknown {
+            all_known = false;
+        }
+        if enterprise {
+            enterprise_records += count;
+        }
         if let Some(i) = info {
-            if i.since.triple() > minimum.triple() {
-                minimum = i.since;
+            if let Some(since) = i.since {
+                if since.triple() > minimum.triple() {
+                    minimum = since;
+                }
+            }
+            if let Some(r) = i.removed {
+                if removed_in.is_none_or(|m| r.triple() < m.triple()) {
+                    removed_in = Some(r);
+                }
             }
         }
         let (restorable, reason) = match target {
@@ -293,21 +122,32 @@ pub fn check(present: &[(MessageType, u64)], target: Option<Version>) -> CompatR
                     (Some(true), None)
                 } else {
                     match info {
+                        None if msgtype::info(t.0).is_some() => (
+                            Some(false),
+                            Some(
+                                "a raft-log operation; no Consul restores it from a snapshot"
+                                    .into(),
+                            ),
+                        ),
                         None => (
                             Some(false),
                             Some(format!(
-                                "unknown type {}; no Consul version known to restore it",
-                                t.0
+                                "unknown type {}; no Consul up to {} restores it",
+                                t.0,
+                                msgtype::KNOWN_UP_TO
                             )),
                         ),
-                        Some(i) if v.triple() < i.since.triple() => (
+                        Some(i) if i.since.is_some_and(|s| v.triple() < s.triple()) => (
                             Some(false),
-                            Some(format!("first known in Consul {}, newer than {v}", i.since)),
+                            Some(format!(
+                                "first known in Consul {}, newer than {v}",
+                                i.since.expect("checked")
+                            )),
                         ),
-                        Some(i) => match i.restorable_until {
-                            Some(u) if v.triple() > u.triple() => (
+                        Some(i) => match i.removed {
+                            Some(u) if v.triple() >= u.triple() => (
                                 Some(false),
-                                Some(format!("Consul after {u} no longer restores it")),
+                                Some(format!("Consul {u} and later no longer restore it")),
                             ),
                             _ => (Some(true), None),
                         },
@@ -319,19 +159,35 @@ pub fn check(present: &[(MessageType, u64)], target: Option<Version>) -> CompatR
             name: t.name(),
             number: t.0,
             count,
-            since: info.map(|i| i.since.to_string()),
+            since: info.and_then(|i| i.since).map(|v| v.to_string()),
             enterprise,
             unknown,
             restorable,
             reason,
         });
     }
-    let restorable = target.map(|_| types.iter().all(|t| t.restorable == Some(true)));
+    let restorable =
+        target.map(|_| types.iter().all(|t| t.restorable == Some(true)) && records.is_empty());
+    let downgrade_drops = match target {
+        Some(v)
+            if !v.enterprise
+                && v.triple() >= DOWNGRADE_SINCE.triple()
+                && enterprise_records > 0 =>
+        {
+            Some(enterprise_records)
+        }
+        _ => None,
+    };
+    let all_types_known = all_known && removed_in.is_none_or(|r| minimum.triple() < r.triple());
     CompatReport {
         target: target.map(|v| v.to_string()),
         types,
         minimum_version: minimum.to_string(),
+        removed_in: removed_in.map(|v| v.to_string()),
+        all_types_known,
         restorable,
+        records,
+        downgrade_drops,
     }
 }
 
@@ -366,6 +222,20 @@ impl CompatReport {
             .lines()
             .map(|l| l.trim_end().to_string() + "\n")
             .collect();
+        if !self.records.is_empty() {
+            out.push_str("\nRecords the target cannot load:\n");
+            for r in &self.records {
+                out.push_str(&format!(
+                    "  {} {} record(s), first record {}: {}\n",
+                    r.count, r.record_type, r.first_record, r.message
+                ));
+            }
+        }
+        if let (Some(v), Some(n)) = (&self.target, self.downgrade_drops) {
+            out.push_str(&format!(
+                "\nWith CONSUL_ENTERPRISE_DOWNGRADE_TO_CE=true, Consul CE {v} restores it and drops the {n} Enterprise record(s) (hashicorp/consul#20977).\n"
+            ));
+        }
         out.push('\n');
         match (&self.target, self.restorable) {
             (Some(v), Some(true)) => {
@@ -377,12 +247,25 @@ impl CompatReport {
                     .iter()
                     .filter(|t| t.restorable == Some(false))
                     .count();
-                out.push_str(&format!("Consul {v} can NOT restore this snapshot: {n} record type(s) above are not restorable.\n"))
+                let records = self.records.iter().map(|r| r.count).sum::<u64>();
+                out.push_str(&format!(
+                    "Consul {v} can NOT restore this snapshot: {n} record type(s) and {records} record(s) above are not restorable.\n"
+                ))
             }
-            _ => out.push_str(&format!(
-                "Every record type is known to Consul {} and later (CE).\n",
-                self.minimum_version
+            _ if !self.all_types_known => out.push_str(&format!(
+                "No Consul up to {} restores every record type above.\n",
+                msgtype::KNOWN_UP_TO
             )),
+            _ => match &self.removed_in {
+                Some(r) => out.push_str(&format!(
+                    "Every record type is known to Consul {} and later (CE), before {r}.\n",
+                    self.minimum_version
+                )),
+                None => out.push_str(&format!(
+                    "Every record type is known to Consul {} and later (CE).\n",
+                    self.minimum_version
+                )),
+            },
         }
         out
     }
@@ -422,8 +305,12 @@ mod tests {
             Some(false)
         );
         assert_eq!(
-            check(&[(MessageType(4), 1)], Some(Version::ce(1, 11, 0))).restorable,
+            check(&[(MessageType(4), 1)], Some(Version::ce(1, 15, 0))).restorable,
             Some(false)
+        );
+        assert_eq!(
+            check(&[(MessageType(4), 1)], Some(Version::ce(1, 11, 0))).restorable,
+            Some(true)
         );
     }
 }

@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod meta;
 pub mod model;
 pub mod msgpack;
+pub mod msgtype;
 pub mod pargz;
 pub mod pipeline;
 pub mod redact;
@@ -34,6 +35,7 @@ pub mod tarball;
 pub mod transfer;
 pub mod trend;
 pub mod verify;
+pub mod version;
 pub mod writer;
 
 pub use archive::{read, read_path, Input, ReadOptions, Snapshot};

@@ -6,8 +6,11 @@
 //! appeared, are in every record Consul ever wrote of that type.
 
 use crate::error::{Check, Error, Location, Result};
+use crate::model::restorable::{self, RestoreCheck};
+use crate::model::restore_rules::Drift;
 use crate::msgpack;
 use crate::state::{types, MessageType, Record, RecordSink};
+use crate::version::Version;
 
 /// The msgpack kind a field must have for Consul to decode it into its Go field.
 #[derive(Clone, Copy, Debug)]
@@ -171,8 +174,17 @@ fn check_map(v: &[u8], required: Fields) -> std::result::Result<usize, String> {
     }
 }
 
-/// Checks one record value against its type's outline; `Ok` for types without one.
+/// Checks one record value on its own: every field as Consul's restore decodes it, for the
+/// types Consul's restore decodes into Go structs, else the outline; `Ok` for types with
+/// neither.
 pub fn check(t: MessageType, v: &[u8]) -> std::result::Result<(), String> {
+    if restorable::has_schema(t.0) {
+        return restorable::check_record(t.0, v, None).map_err(|p| p.to_string());
+    }
+    check_outline(t, v)
+}
+
+fn check_outline(t: MessageType, v: &[u8]) -> std::result::Result<(), String> {
     match outline(t) {
         None => Ok(()),
         Some(Outline::Raw) => raw_at(v)
@@ -194,27 +206,135 @@ pub fn check(t: MessageType, v: &[u8]) -> std::result::Result<(), String> {
     }
 }
 
-/// A sink that checks every record's outline and fails on the first mismatch.
-#[derive(Default)]
-pub struct ShapeSink;
+/// A sink that checks every record as Consul's restore would load it, fails on the first
+/// record that would not load, and counts records that some other Consul versions refuse.
+#[derive(Debug)]
+pub struct ShapeSink {
+    check: RestoreCheck,
+    /// The number of the first record of each type.
+    pub first: Vec<u64>,
+    /// Records that load, but not on every Consul that knows their type: (drift, count, the
+    /// first record's number).
+    pub drifts: Vec<(Drift, u64, u64)>,
+}
+
+impl Default for ShapeSink {
+    fn default() -> Self {
+        ShapeSink::for_target(None, false)
+    }
+}
+
+impl ShapeSink {
+    /// A sink judging for one Consul version (`None`: any Consul that knows each type).
+    pub fn for_target(target: Option<Version>, allow_unknown: bool) -> Self {
+        let mut check = RestoreCheck::new(target);
+        check.allow_unknown = allow_unknown;
+        ShapeSink {
+            check,
+            first: vec![0; 256],
+            drifts: Vec::new(),
+        }
+    }
+
+    /// The drifts as warning lines.
+    pub fn warnings(&self) -> Vec<String> {
+        self.drifts
+            .iter()
+            .map(|(d, n, first)| {
+                format!(
+                    "{n} record(s) from record {first} on: {} ({})",
+                    d.message, d.reference
+                )
+            })
+            .collect()
+    }
+}
 
 impl RecordSink for ShapeSink {
     fn wants_value(&mut self, t: MessageType) -> bool {
-        outline(t).is_some()
+        restorable::has_schema(t.0) || outline(t).is_some()
     }
 
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        if let Some(v) = r.value {
-            if outline(r.mtype).is_some() {
-                check(r.mtype, v).map_err(|m| {
-                    Error::invalid(
-                        Check::Record,
-                        format!("a {} record {m}", r.mtype.name()),
-                        Location::member("state.bin")
-                            .record(r.number, Some(r.mtype.name()))
-                            .at(r.offset, "state.bin"),
-                    )
-                })?;
+        if self.first.len() == 256 && self.first[r.mtype.0 as usize] == 0 {
+            self.first[r.mtype.0 as usize] = r.number;
+        }
+        let Some(v) = r.value else {
+            return Ok(());
+        };
+        let err = |m: String| {
+            Error::invalid(
+                Check::Record,
+                format!("this {} record would not restore: {m}", r.mtype.name()),
+                Location::member("state.bin")
+                    .record(r.number, Some(r.mtype.name()))
+                    .at(r.offset, "state.bin"),
+            )
+        };
+        if !restorable::has_schema(r.mtype.0) {
+            check_outline(r.mtype, v).map_err(|m| err(format!("it {m}")))?;
+        }
+        match self.check.record(r.mtype.0, v) {
+            Err(p) => return Err(err(p.to_string())),
+            Ok(Some(d)) => match self.drifts.iter_mut().find(|(x, _, _)| *x == d) {
+                Some(entry) => entry.1 += 1,
+                None => self.drifts.push((d, 1, r.number)),
+            },
+            Ok(None) => {}
+        }
+        Ok(())
+    }
+}
+
+/// A sink that checks every record for one Consul version and collects what would not load,
+/// without stopping: the record-level findings of `compat --target`.
+#[derive(Debug)]
+pub struct ProblemSink {
+    check: RestoreCheck,
+    /// (type name, count, first record, message), at most [`ProblemSink::MAX`] kinds.
+    pub findings: Vec<(String, u64, u64, String)>,
+}
+
+impl ProblemSink {
+    /// Distinct findings kept; further ones count into the last.
+    pub const MAX: usize = 20;
+
+    /// A sink for one target version.
+    pub fn new(target: Version) -> Self {
+        ProblemSink {
+            check: RestoreCheck::new(Some(target)),
+            findings: Vec::new(),
+        }
+    }
+}
+
+impl RecordSink for ProblemSink {
+    fn wants_value(&mut self, t: MessageType) -> bool {
+        restorable::has_schema(t.0) || outline(t).is_some()
+    }
+
+    fn record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Some(v) = r.value else {
+            return Ok(());
+        };
+        let problem = if !restorable::has_schema(r.mtype.0) {
+            check_outline(r.mtype, v).err().map(|m| format!("it {m}"))
+        } else {
+            None
+        };
+        let problem =
+            problem.or_else(|| self.check.record(r.mtype.0, v).err().map(|p| p.to_string()));
+        if let Some(m) = problem {
+            let name = r.mtype.name();
+            let full = self.findings.len() >= Self::MAX;
+            match self.findings.iter().position(|f| f.0 == name && f.3 == m) {
+                Some(i) => self.findings[i].1 += 1,
+                None if !full => self.findings.push((name, 1, r.number, m)),
+                None => {
+                    if let Some(f) = self.findings.last_mut() {
+                        f.1 += 1;
+                    }
+                }
             }
         }
         Ok(())
@@ -240,7 +360,8 @@ mod tests {
         ] {
             msgpack::encode::raw(&mut kv, k.as_bytes());
             match k {
-                "Key" | "Session" | "Value" => msgpack::encode::raw(&mut kv, b"x"),
+                "Key" | "Value" => msgpack::encode::raw(&mut kv, b"x"),
+                "Session" => msgpack::encode::raw(&mut kv, b""),
                 _ => msgpack::encode::uint(&mut kv, 1),
             }
         }
@@ -251,13 +372,14 @@ mod tests {
         bad.pop();
         assert!(check(MessageType(types::KVS), &bad)
             .unwrap_err()
-            .contains("wrong kind"));
+            .contains("field Value: a map where Consul decodes a Go []byte"));
+        // Missing fields decode as zero values; an empty node name is what Consul refuses.
         assert!(check(MessageType(types::REGISTER), &kv)
             .unwrap_err()
-            .contains("\"Address\""));
+            .contains("field Node: is empty"));
         assert!(check(MessageType(types::INDEX), &[0x81, 0x01, 0x02])
             .unwrap_err()
-            .contains("not a string"));
+            .contains("as a map key"));
         assert!(check(MessageType(types::CONFIG_ENTRY), &[0x80]).is_err());
         assert!(check(MessageType(200), &[0x80]).is_ok());
     }

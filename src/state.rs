@@ -63,59 +63,6 @@ pub mod types {
     pub const RESOURCE: u8 = 42;
 }
 
-const NAMES: [(u8, &str); 44] = [
-    (0, "Register"),
-    (1, "Deregister"),
-    (2, "KVS"),
-    (3, "Session"),
-    (4, "ACL"),
-    (5, "Tombstone"),
-    (6, "CoordinateBatchUpdate"),
-    (7, "PreparedQuery"),
-    (8, "Txn"),
-    (9, "Autopilot"),
-    (10, "Area"),
-    (11, "ACLBootstrap"),
-    (12, "Intention"),
-    (13, "ConnectCA"),
-    (14, "ConnectCAProviderState"),
-    (15, "ConnectCAConfig"),
-    (16, "Index"),
-    (17, "ACLToken"),
-    (18, "ACLTokenDelete"),
-    (19, "ACLPolicy"),
-    (20, "ACLPolicyDelete"),
-    (21, "ConnectCALeaf"),
-    (22, "ConfigEntry"),
-    (23, "ACLRole"),
-    (24, "ACLRoleDelete"),
-    (25, "ACLBindingRule"),
-    (26, "ACLBindingRuleDelete"),
-    (27, "ACLAuthMethod"),
-    (28, "ACLAuthMethodDelete"),
-    (29, "ChunkingState"),
-    (30, "FederationState"),
-    (31, "SystemMetadata"),
-    (32, "ServiceVirtualIP"),
-    (33, "FreeVirtualIP"),
-    (34, "KindServiceName"),
-    (35, "Peering"),
-    (36, "PeeringDelete"),
-    (38, "PeeringTrustBundle"),
-    (39, "PeeringTrustBundleDelete"),
-    (40, "PeeringSecret"),
-    (41, "RaftLogVerifierCheckpoint"),
-    (42, "Resource"),
-    (43, "UpdateManualVirtualIPRequestType"),
-    (255, ""),
-];
-
-/// Types that Consul writes into snapshots (others are raft-log-only operations).
-const IN_SNAPSHOTS: [u8; 28] = [
-    0, 2, 3, 4, 5, 6, 7, 9, 12, 13, 14, 15, 16, 17, 19, 22, 23, 25, 27, 29, 30, 31, 32, 33, 35, 38,
-    40, 42,
-];
-
 /// A record's message type: its number, and the name Consul gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageType(pub u8);
@@ -123,10 +70,9 @@ pub struct MessageType(pub u8);
 impl MessageType {
     /// Consul's `String()` name, or `None` where Consul prints `Unknown(N)`.
     pub fn known_name(self) -> Option<&'static str> {
-        NAMES
-            .iter()
-            .find(|(n, name)| *n == self.0 && !name.is_empty())
-            .map(|(_, name)| *name)
+        crate::msgtype::info(self.0)
+            .map(|i| i.name)
+            .filter(|n| !n.is_empty())
     }
 
     /// The name Consul prints: `KVS`, `Register`, ..., or `Unknown(N)`.
@@ -139,12 +85,12 @@ impl MessageType {
 
     /// True for types that Consul writes into snapshots.
     pub fn in_snapshots(self) -> bool {
-        IN_SNAPSHOTS.contains(&self.0)
+        crate::msgtype::info(self.0).is_some_and(|i| i.in_snapshots)
     }
 
     /// True for Consul Enterprise types (64 and above).
     pub fn is_enterprise(self) -> bool {
-        self.0 >= 64 && self.0 < 128
+        crate::msgtype::is_enterprise(self.0)
     }
 
     /// Looks a type up by its name (case-insensitive) or number.
@@ -152,10 +98,10 @@ impl MessageType {
         if let Ok(n) = s.parse::<u8>() {
             return Some(MessageType(n));
         }
-        NAMES
+        crate::msgtype::TABLE
             .iter()
-            .find(|(_, name)| !name.is_empty() && name.eq_ignore_ascii_case(s))
-            .map(|(n, _)| MessageType(*n))
+            .find(|i| !i.name.is_empty() && i.name.eq_ignore_ascii_case(s))
+            .map(|i| MessageType(i.number))
     }
 }
 

@@ -9,13 +9,21 @@ use serde::Serialize;
 
 use crate::archive::{self, Input, ReadOptions, Snapshot};
 use crate::error::{Check, Error, Location};
+use crate::msgtype;
+use crate::shape::ShapeSink;
 use crate::state::{types, MessageType};
+use crate::version::Version;
 
 /// Options of a verification.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
-    /// Unknown record types are errors, not warnings.
+    /// Warnings are errors.
     pub strict: bool,
+    /// The Consul version that will restore it (`None`: the snapshot must be restorable by
+    /// some Consul version snapinspect knows).
+    pub target: Option<Version>,
+    /// Record types and config entry kinds no known Consul writes are warnings, not errors.
+    pub allow_unknown_types: bool,
     /// Fail once more than this many uncompressed bytes have been read.
     pub max_size: Option<u64>,
     /// Inflate on a second thread (turn off when several files are verified at once).
@@ -140,6 +148,7 @@ pub struct FileReport {
 fn cross_checks(
     snap: &Snapshot,
     opts: &VerifyOptions,
+    first: &[u64],
     warnings: &mut Vec<String>,
 ) -> Result<(), Error> {
     if snap.header.last_index > snap.meta.index {
@@ -167,33 +176,136 @@ fn cross_checks(
             Location::member("state.bin"),
         ));
     }
-    for (t, s) in snap.types() {
-        let problem = if t.known_name().is_none() {
-            Some(format!(
-                "{} record(s) of unknown type {} ({})",
-                s.count,
-                t.0,
-                t.name()
-            ))
-        } else if !t.in_snapshots() {
-            Some(format!(
-                "{} record(s) of type {} ({}), which Consul never writes into snapshots",
-                s.count,
-                t.0,
-                t.name()
-            ))
+    type_checks(snap, opts, first, warnings)?;
+    if opts.strict {
+        if let Some(w) = warnings.first() {
+            return Err(Error::invalid(
+                Check::Record,
+                format!("{w} (--strict)"),
+                Location::member("state.bin"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the record types present are restorable: by the target, or else by one Consul
+/// version snapinspect knows; Enterprise types are warnings unless the target is CE.
+fn type_checks(
+    snap: &Snapshot,
+    opts: &VerifyOptions,
+    first: &[u64],
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    let at = |t: MessageType| {
+        let n = first.get(t.0 as usize).copied().unwrap_or(0);
+        let loc = Location::member("state.bin");
+        if n > 0 {
+            loc.record(n, Some(t.name()))
         } else {
-            None
-        };
-        if let Some(p) = problem {
-            if opts.strict {
-                return Err(Error::invalid(
-                    Check::Record,
-                    format!("{p} (--strict)"),
-                    Location::member("state.bin"),
-                ));
+            loc
+        }
+    };
+    let invalid = |t: MessageType, m: String| Error::invalid(Check::Record, m, at(t));
+    // The versions that restore every type seen so far: [lo, hi).
+    let mut lo = Version::ce(0, 0, 0);
+    let mut hi: Option<Version> = None;
+    let mut lo_type = None;
+    let mut hi_type = None;
+    for (t, s) in snap.types() {
+        let n = s.count;
+        if msgtype::is_enterprise(t.0) {
+            let name = msgtype::enterprise_name(t.0)
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            match opts.target {
+                Some(v) if !v.enterprise => {
+                    return Err(invalid(
+                        t,
+                        format!(
+                            "{n} Enterprise record(s) of type {}{name}: Consul CE {v} cannot restore them \
+                             (CE 1.18.2 and later drops them with CONSUL_ENTERPRISE_DOWNGRADE_TO_CE=true)",
+                            t.0
+                        ),
+                    ))
+                }
+                Some(_) => {}
+                None => warnings.push(format!(
+                    "{n} Enterprise record(s) of type {}{name}: only Consul Enterprise restores them \
+                     (Consul CE 1.18.2 and later drops them in downgrade mode)",
+                    t.0
+                )),
             }
-            warnings.push(p);
+            continue;
+        }
+        match msgtype::info(t.0) {
+            Some(i) if i.in_snapshots => {
+                let since = i.since.unwrap_or(Version::ce(0, 0, 0));
+                if let Some(v) = opts.target {
+                    if v.triple() < since.triple() {
+                        return Err(invalid(
+                            t,
+                            format!(
+                                "{n} {} record(s): Consul {v} cannot restore them; Consul writes and restores them since {since}",
+                                t.name()
+                            ),
+                        ));
+                    }
+                    if let Some(r) = i.removed.filter(|r| v.triple() >= r.triple()) {
+                        return Err(invalid(
+                            t,
+                            format!(
+                                "{n} {} record(s): Consul {v} cannot restore them; Consul {r} removed their restore",
+                                t.name()
+                            ),
+                        ));
+                    }
+                }
+                if since.triple() > lo.triple() {
+                    lo = since;
+                    lo_type = Some(t);
+                }
+                if let Some(r) = i.removed {
+                    if hi.is_none_or(|h| r.triple() < h.triple()) {
+                        hi = Some(r);
+                        hi_type = Some(t);
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(invalid(
+                    t,
+                    format!(
+                        "{n} record(s) of type {} ({}), a raft-log operation that no Consul restores from a snapshot",
+                        t.0,
+                        t.name()
+                    ),
+                ))
+            }
+            None => {
+                let m = format!(
+                    "{n} record(s) of type {}, which no Consul up to {} (the newest snapinspect knows) writes",
+                    t.0,
+                    msgtype::KNOWN_UP_TO
+                );
+                if opts.allow_unknown_types && opts.target.is_none() {
+                    warnings.push(m);
+                } else {
+                    return Err(invalid(t, format!("{m}; --allow-unknown-types accepts them")));
+                }
+            }
+        }
+    }
+    if let (Some(h), Some(lt), Some(ht)) = (hi, lo_type, hi_type) {
+        if lo.triple() >= h.triple() {
+            return Err(invalid(
+                lt,
+                format!(
+                    "no Consul restores both its {} records (since {lo}) and its {} records (not since {h})",
+                    lt.name(),
+                    ht.name()
+                ),
+            ));
         }
     }
     Ok(())
@@ -210,9 +322,10 @@ pub fn check_with(
         threaded: opts.threaded,
         ..Default::default()
     };
-    let snap = read(&read_opts, &mut crate::shape::ShapeSink)?;
-    let mut warnings = Vec::new();
-    cross_checks(&snap, opts, &mut warnings)?;
+    let mut sink = ShapeSink::for_target(opts.target, opts.allow_unknown_types);
+    let snap = read(&read_opts, &mut sink)?;
+    let mut warnings = sink.warnings();
+    cross_checks(&snap, opts, &sink.first, &mut warnings)?;
     Ok((snap, warnings))
 }
 
@@ -229,11 +342,12 @@ pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileR
         threaded: opts.threaded,
         ..Default::default()
     };
-    let result = archive::read(input, &read_opts, &mut crate::shape::ShapeSink);
-    let mut warnings = Vec::new();
+    let mut sink = ShapeSink::for_target(opts.target, opts.allow_unknown_types);
+    let result = archive::read(input, &read_opts, &mut sink);
+    let mut warnings = sink.warnings();
     let (snap, error) = match result {
         Ok(snap) => {
-            let err = cross_checks(&snap, opts, &mut warnings).err();
+            let err = cross_checks(&snap, opts, &sink.first, &mut warnings).err();
             (Some(snap), err)
         }
         Err(e) => (None, Some(e)),

@@ -128,7 +128,7 @@ fn read_bytes(bytes: Vec<u8>) -> Result<u64, String> {
     );
     // Every command's sink at once: inspect and the decoder (above), verify's outlines,
     // decode's JSON lines, scan, acl, and redact's writer.
-    let mut shape = snapinspect::shape::ShapeSink;
+    let mut shape = snapinspect::shape::ShapeSink::default();
     let mut decode = snapinspect::decode::DecodeSink::new(
         std::io::sink(),
         snapinspect::decode::Filter::default(),

@@ -3,6 +3,7 @@
 use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::compat::{self, Version};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
+use snapinspect::shape::ProblemSink;
 use snapinspect::state::NullSink;
 
 /// Output layouts.
@@ -36,18 +37,43 @@ pub fn run(a: Args) -> Result<i32, Error> {
         None => None,
     };
     let input = Input::from_arg(&a.file);
-    let snap = archive::read(&input, &ReadOptions::default(), &mut NullSink)
-        .map_err(|e| super::inspect::with_input(e, &input))?;
+    let (snap, records) = match target {
+        Some(v) => {
+            let mut sink = ProblemSink::new(v);
+            let snap = archive::read(&input, &ReadOptions::default(), &mut sink)
+                .map_err(|e| super::inspect::with_input(e, &input))?;
+            let records = sink
+                .findings
+                .into_iter()
+                .map(
+                    |(record_type, count, first_record, message)| compat::RecordFinding {
+                        record_type,
+                        count,
+                        first_record,
+                        message,
+                    },
+                )
+                .collect();
+            (snap, records)
+        }
+        None => (
+            archive::read(&input, &ReadOptions::default(), &mut NullSink)
+                .map_err(|e| super::inspect::with_input(e, &input))?,
+            Vec::new(),
+        ),
+    };
     let present: Vec<_> = snap.types().map(|(t, s)| (t, s.count)).collect();
-    let report = compat::check(&present, target);
+    let report = compat::check_records(&present, target, records);
     let out = match a.format {
         Format::Pretty => report.pretty(),
         Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
-    Ok(if report.restorable == Some(false) {
-        EXIT_FINDING
-    } else {
-        EXIT_OK
-    })
+    Ok(
+        if report.restorable == Some(false) || (target.is_none() && !report.all_types_known) {
+            EXIT_FINDING
+        } else {
+            EXIT_OK
+        },
+    )
 }

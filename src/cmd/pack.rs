@@ -99,7 +99,7 @@ pub fn pack(a: PackArgs) -> Result<i32, Error> {
         )
     })?;
     if a.dir.is_some() {
-        archive::read(&input, &ReadOptions::default(), &mut ShapeSink)
+        archive::read(&input, &ReadOptions::default(), &mut ShapeSink::default())
             .map_err(|e| super::inspect::with_input(e, &input))?;
     }
     let written = pack_files(&meta, &state_path, &a.output, a.level)?;
@@ -125,7 +125,7 @@ pub struct UnpackArgs {
 /// Runs `unpack`: verifies everything first, then extracts; nothing is written otherwise.
 pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     let input = Input::Archive(a.file.clone());
-    archive::read(&input, &ReadOptions::default(), &mut ShapeSink)
+    archive::read(&input, &ReadOptions::default(), &mut ShapeSink::default())
         .map_err(|e| super::inspect::with_input(e, &input))?;
     std::fs::create_dir_all(&a.dir)
         .map_err(|e| Error::io(format!("creating {}", a.dir.display()), e))?;

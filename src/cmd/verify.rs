@@ -20,9 +20,16 @@ pub struct Args {
     /// Print failures (and the --max-age verdict) only.
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Unknown record types are errors, not warnings.
+    /// Warnings (Enterprise records, records some Consul versions refuse) are errors too.
     #[arg(long)]
     strict: bool,
+    /// Judge for this Consul version (e.g. 1.8.7, 1.15.2+ent): every record must load on it.
+    /// Without it a snapshot must load on some Consul version snapinspect knows.
+    #[arg(long, value_name = "VERSION")]
+    target: Option<String>,
+    /// Record types and config entry kinds no known Consul writes are warnings, not errors.
+    #[arg(long)]
+    allow_unknown_types: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -60,8 +67,16 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
+    let target = match &a.target {
+        Some(t) => Some(snapinspect::version::Version::parse(t).ok_or_else(|| {
+            Error::Usage(format!("--target {t:?} is not a Consul version like 1.8.7"))
+        })?),
+        None => None,
+    };
     let opts = VerifyOptions {
         strict: a.strict,
+        target,
+        allow_unknown_types: a.allow_unknown_types,
         max_size: a.max_size,
         threaded: true,
     };
@@ -76,10 +91,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
                     out.push_str(&verify::line(r));
                     out.push('\n');
                 }
-                if !a.quiet {
-                    for w in &r.warnings {
-                        out.push_str(&format!("WARN  {}: {w}\n", r.path));
-                    }
+                // -q hides OK lines, never a warning.
+                for w in &r.warnings {
+                    out.push_str(&format!("WARN  {}: {w}\n", r.path));
                 }
             }
         }

@@ -8,7 +8,11 @@
 // Fields carry Consul's Go field names; each struct says what it is.
 #![allow(non_snake_case, missing_docs)]
 
+pub mod consul_structs;
 pub mod de;
+pub mod gotype;
+pub mod restorable;
+pub mod restore_rules;
 pub mod values;
 
 use std::collections::BTreeMap;

@@ -65,6 +65,7 @@ pub struct Options {
 pub struct Server {
     child: Child,
     binary: PathBuf,
+    config: PathBuf,
     http: u16,
     token: Option<String>,
     _dir: tempfile::TempDir,
@@ -120,17 +121,12 @@ impl Server {
         }
         let cfg = dir.path().join("config.json");
         std::fs::write(&cfg, config.to_string()).unwrap();
-        let child = Command::new(binary)
-            .args(["agent", "-config-file"])
-            .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = spawn(binary, &cfg);
         let no_leader = opts.no_leader;
         let s = Server {
             child,
             binary: binary.to_path_buf(),
+            config: cfg,
             http,
             token: opts.acl_master_token,
             _dir: dir,
@@ -141,6 +137,48 @@ impl Server {
             s.wait_ready();
         }
         s
+    }
+
+    /// Stops the server (SIGKILL) and starts it again on the same data directory; true when it
+    /// comes back with a leader within `timeout`, false when it exits or does not.
+    pub fn restart(&mut self, timeout: Duration) -> bool {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::File::create(self.dir().join("restart.log")).unwrap();
+        self.child = Command::new(&self.binary)
+            .args(["agent", "-config-file"])
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.ready_within(timeout)
+    }
+
+    /// True while the server process runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits until the server has a leader; false if it exits or `timeout` passes first.
+    pub fn ready_within(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.alive() {
+                return false;
+            }
+            let leader = ureq::get(&format!("{}/v1/status/leader", self.http_addr()))
+                .timeout(Duration::from_secs(2))
+                .call()
+                .ok()
+                .and_then(|r| r.into_string().ok())
+                .unwrap_or_default();
+            if leader.contains("127.0.0.1") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
     }
 
     fn wait_http(&self) {
@@ -236,6 +274,16 @@ impl Server {
         );
         String::from_utf8(out.stdout).unwrap()
     }
+}
+
+fn spawn(binary: &Path, cfg: &Path) -> Child {
+    Command::new(binary)
+        .args(["agent", "-config-file"])
+        .arg(cfg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 impl Drop for Server {
