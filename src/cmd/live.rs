@@ -1,11 +1,23 @@
 //! `save` and `restore`: snapshots to and from a live Consul, with the `consul` CLI's flags.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use snapinspect::consul::{Client, ConnectOptions};
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::transfer;
+use snapinspect::transfer::{self, SaveOptions};
+use snapinspect::verify::VerifyOptions;
 use snapinspect::Input;
+
+use super::signal::{self, EXIT_INTERRUPTED};
+
+fn duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e} (write e.g. 30s, 5m)"))?;
+    if d < Duration::from_millis(100) {
+        return Err(format!("{s:?}: at least 100ms"));
+    }
+    Ok(d)
+}
 
 /// How to reach Consul, as the `consul` CLI takes it (each flag also reads its `CONSUL_*`
 /// environment variable).
@@ -38,6 +50,11 @@ pub struct ConnArgs {
     /// Server name to expect in Consul's certificate [env: CONSUL_TLS_SERVER_NAME].
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
+    /// Deadline of every request to Consul: connecting, each silence while reading or
+    /// writing, and the whole of an API call (a snapshot transfer only between bytes)
+    /// [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub timeout: Option<Duration>,
 }
 
 impl ConnArgs {
@@ -53,6 +70,7 @@ impl ConnArgs {
             client_cert: self.client_cert.clone(),
             client_key: self.client_key.clone(),
             tls_server_name: self.tls_server_name.clone(),
+            timeout: self.timeout,
             ..Default::default()
         }
     }
@@ -83,8 +101,18 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
     let client = a.conn.client()?;
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let progress = super::progress::Progress::start(&Input::Stdin, counter.clone(), a.quiet);
-    let saved = transfer::save(&client, a.stale, &a.file, Some(counter));
+    let opts = SaveOptions {
+        stale: a.stale,
+        progress: Some(counter),
+        cancel: Some(signal::stop_flag()),
+        before_keep: None,
+    };
+    let saved = transfer::save(&client, &opts, &a.file);
     drop(progress);
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; nothing was kept");
+        return Ok(EXIT_INTERRUPTED);
+    }
     let saved = saved?;
     for w in &saved.warnings {
         eprintln!("snapinspect: warning: {w}");
@@ -109,10 +137,18 @@ pub struct RestoreArgs {
     file: PathBuf,
 }
 
+/// What restore checks before sending.
+fn verify_options() -> VerifyOptions {
+    VerifyOptions {
+        threaded: true,
+        ..Default::default()
+    }
+}
+
 /// Runs `restore`.
 pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     if a.dry_run {
-        let (snap, warnings) = transfer::check_for_restore(&a.file)
+        let (snap, warnings) = transfer::check_for_restore(&a.file, &verify_options())
             .map_err(|e| super::inspect::with_input(e, &Input::Archive(a.file.clone())))?;
         for w in &warnings {
             eprintln!("snapinspect: warning: {w}");
@@ -139,8 +175,19 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let input = Input::Archive(a.file.clone());
     let progress = super::progress::Progress::start(&input, counter.clone(), a.quiet);
-    let result = transfer::restore(&client, &a.file, Some(counter));
+    let stop = signal::stop_flag();
+    let result = transfer::restore(
+        &client,
+        &a.file,
+        &verify_options(),
+        Some(counter),
+        Some(stop),
+    );
     drop(progress);
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; the restore was stopped");
+        return Ok(EXIT_INTERRUPTED);
+    }
     result.map_err(|e| match e {
         Error::Invalid(i) => Error::invalid(
             i.check,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod consul;
+pub mod proxy;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
