@@ -5,15 +5,8 @@ mod cmd;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Ctrl-C or SIGTERM: a running agent releases its lock and deregisters; anything else
-    // removes half-written output, then exits as interrupted.
-    let _ = ctrlc::set_handler(|| {
-        if snapinspect::agent::request_shutdown() {
-            return;
-        }
-        snapinspect::writer::remove_temp_files();
-        std::process::exit(130);
-    });
+    // Ctrl-C or SIGTERM: see cmd::signal.
+    cmd::signal::install();
     let code = cmd::run(std::env::args_os().collect());
     report_peak_rss();
     ExitCode::from(code as u8)

@@ -206,6 +206,60 @@ impl Drop for Registered {
     }
 }
 
+/// Temp files are named `.snapinspect-<pid>-<random>.tmp`: the process that writes them is
+/// known, so that a later run can tell a killed run's leftovers from a live writer's file.
+pub const TEMP_PREFIX: &str = ".snapinspect-";
+
+/// A temp file in `dir` (mode 0600), registered for removal on SIGINT/SIGTERM while the
+/// guard lives; dropping the file removes it.
+pub fn temp_file_in(dir: &Path) -> Result<(tempfile::NamedTempFile, impl Drop)> {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(format!("creating a temporary file in {}", dir.display()), e))?;
+    let registered = Registered::new(tmp.path());
+    Ok((tmp, registered))
+}
+
+/// Removes the temp files in `dir` that a run which no longer exists left behind (killed
+/// with SIGKILL, or by a power loss): those naming a process that is not running, and those
+/// of the older unnamed form not touched for an hour. Returns what was removed.
+pub fn remove_stale_temp_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let stale = match rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok())
+        {
+            Some(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+            None => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600)),
+        };
+        if stale && std::fs::remove_file(e.path()).is_ok() {
+            removed.push(e.path());
+        }
+    }
+    removed
+}
+
 /// Writes a file atomically: a temp file in the same directory, fsync, rename, fsync of the
 /// directory. If `f` fails, or the process is interrupted, nothing is left behind.
 pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
@@ -223,12 +277,7 @@ pub fn write_atomic_named<T>(
     f: impl FnOnce(&mut File) -> Result<T>,
     name: impl FnOnce(&T) -> std::path::PathBuf,
 ) -> Result<(T, std::path::PathBuf)> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".snapinspect-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(format!("creating a temporary file in {}", dir.display()), e))?;
-    let _registered = Registered::new(tmp.path());
+    let (mut tmp, _registered) = temp_file_in(dir)?;
     let value = f(tmp.as_file_mut())?;
     let path = name(&value);
     tmp.as_file()
@@ -369,5 +418,23 @@ mod tests {
         .unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"whole");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temp_files_of_dead_runs_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir
+            .path()
+            .join(format!("{TEMP_PREFIX}{}-abc.tmp", u32::MAX - 7));
+        let live = dir
+            .path()
+            .join(format!("{TEMP_PREFIX}{}-abc.tmp", std::process::id()));
+        let fresh_legacy = dir.path().join(format!("{TEMP_PREFIX}abcdef.tmp"));
+        let other = dir.path().join("consul-x.snap");
+        for p in [&dead, &live, &fresh_legacy, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(remove_stale_temp_files(dir.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && fresh_legacy.exists() && other.exists());
     }
 }

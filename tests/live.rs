@@ -271,7 +271,7 @@ fn save_change_restore_brings_the_kv_state_back() {
     let bad = dir.path().join("bad.snap");
     std::fs::write(&bad, bytes).unwrap();
     let r = snapinspect(&server, Some(MASTER), &["restore", bad.to_str().unwrap()]);
-    assert_eq!(r.status.code(), Some(3));
+    assert_eq!(r.status.code(), Some(1));
     assert!(
         text(&r.stderr).contains("refusing to restore"),
         "{}",
@@ -435,10 +435,20 @@ fn two_agents_one_leader_failover_retention_and_catalog() {
         b.files(),
         b.log()
     );
-    let kept = a.files();
+    // (Between a save and its pruning there are 4 for a moment: look again until 3.)
+    let mut kept = a.files();
+    for _ in 0..20 {
+        if kept.len() == 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        kept = a.files();
+    }
     assert_eq!(kept.len(), 3, "{kept:?}\n{}", a.log());
     for f in &kept {
-        assert!(verifies(&a.dir.join(f)), "{f}");
+        // A file may be pruned between the listing and its check.
+        let p = a.dir.join(f);
+        assert!(verifies(&p) || !p.exists(), "{f}");
     }
     assert!(a.log().contains("removed "), "{}", a.log());
     assert!(!files_in(&a.dir).iter().any(|f| f.ends_with(".tmp")));
@@ -880,12 +890,8 @@ fn keep_alive_holds_a_session_past_its_ttl() {
         ..Default::default()
     })
     .unwrap();
-    let keeper = snapinspect::agent::KeepAlive {
-        client,
-        session: Some(kept.clone()),
-        checks: Vec::new(),
-        every: Duration::from_secs(3),
-    };
+    let keeper =
+        snapinspect::agent::KeepAlive::new(client, Some(kept.clone()), Duration::from_secs(3));
     // Consul invalidates an unrenewed session at 2 x TTL = 20 s.
     keeper.during(|| std::thread::sleep(Duration::from_secs(24)));
     let exists = |id: &str| {

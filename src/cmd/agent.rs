@@ -66,6 +66,14 @@ pub struct Args {
     /// Consul removes the service after its check has been critical this long [default: 72h].
     #[arg(long, value_parser = duration)]
     deregister_after: Option<Duration>,
+    /// The saving check turns critical when the newest good snapshot is older than this
+    /// [default: twice --interval].
+    #[arg(long, value_parser = duration)]
+    stale_after: Option<Duration>,
+    /// Failed saves in a row after which the saving check turns critical and this agent
+    /// gives up the lock, 0 for never [default: 3].
+    #[arg(long, value_name = "N")]
+    max_failures: Option<u32>,
     /// Do not take part in leader election: always save (one agent only).
     #[arg(long)]
     no_lock: bool,
@@ -111,6 +119,7 @@ struct FileConfig {
     cert_file: Option<PathBuf>,
     key_file: Option<PathBuf>,
     tls_server_name: Option<String>,
+    timeout: Option<String>,
     #[serde(default)]
     snapshot: SnapshotSection,
     #[serde(default)]
@@ -129,6 +138,8 @@ struct SnapshotSection {
     session_ttl: Option<String>,
     lock_delay: Option<String>,
     check_ttl: Option<String>,
+    stale_after: Option<String>,
+    max_failures: Option<u32>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -179,6 +190,7 @@ fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
     conn.client_cert = conn.client_cert.or(f.cert_file);
     conn.client_key = conn.client_key.or(f.key_file);
     conn.tls_server_name = conn.tls_server_name.or(f.tls_server_name);
+    conn.timeout = conn.timeout.or(file_duration(&f.timeout, "timeout")?);
     let d = AgentConfig::default();
     let s = &f.snapshot;
     let cfg = AgentConfig {
@@ -211,6 +223,10 @@ fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
             .deregister_after
             .or(file_duration(&s.deregister_after, "deregister_after")?)
             .unwrap_or(d.deregister_after),
+        stale_after: a
+            .stale_after
+            .or(file_duration(&s.stale_after, "stale_after")?),
+        max_failures: a.max_failures.or(s.max_failures).unwrap_or(d.max_failures),
         once: a.once,
         lock: !a.no_lock,
         register: !a.no_register,
@@ -268,7 +284,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     std::fs::create_dir_all(&cfg.dir)
         .map_err(|e| Error::io(format!("creating {}", cfg.dir.display()), e))?;
-    let mut agent = Agent::new(client, cfg);
+    let mut agent = Agent::new(client, cfg, super::signal::stop_flag());
     agent.run()?;
     Ok(EXIT_OK)
 }

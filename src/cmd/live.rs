@@ -1,11 +1,24 @@
 //! `save` and `restore`: snapshots to and from a live Consul, with the `consul` CLI's flags.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use snapinspect::consul::{Client, ConnectOptions};
-use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::transfer;
+use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
+use snapinspect::transfer::{self, SaveOptions};
+use snapinspect::verify::VerifyOptions;
+use snapinspect::version::Version;
 use snapinspect::Input;
+
+use super::signal::{self, EXIT_INTERRUPTED};
+
+fn duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e} (write e.g. 30s, 5m)"))?;
+    if d < Duration::from_millis(100) {
+        return Err(format!("{s:?}: at least 100ms"));
+    }
+    Ok(d)
+}
 
 /// How to reach Consul, as the `consul` CLI takes it (each flag also reads its `CONSUL_*`
 /// environment variable).
@@ -38,6 +51,11 @@ pub struct ConnArgs {
     /// Server name to expect in Consul's certificate [env: CONSUL_TLS_SERVER_NAME].
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
+    /// Deadline of every request to Consul: connecting, each silence while reading or
+    /// writing, and the whole of an API call (a snapshot transfer only between bytes)
+    /// [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub timeout: Option<Duration>,
 }
 
 impl ConnArgs {
@@ -53,6 +71,7 @@ impl ConnArgs {
             client_cert: self.client_cert.clone(),
             client_key: self.client_key.clone(),
             tls_server_name: self.tls_server_name.clone(),
+            timeout: self.timeout,
             ..Default::default()
         }
     }
@@ -83,8 +102,18 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
     let client = a.conn.client()?;
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let progress = super::progress::Progress::start(&Input::Stdin, counter.clone(), a.quiet);
-    let saved = transfer::save(&client, a.stale, &a.file, Some(counter));
+    let opts = SaveOptions {
+        stale: a.stale,
+        progress: Some(counter),
+        cancel: Some(signal::stop_flag()),
+        before_keep: None,
+    };
+    let saved = transfer::save(&client, &opts, &a.file);
     drop(progress);
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; nothing was kept");
+        return Ok(EXIT_INTERRUPTED);
+    }
     let saved = saved?;
     for w in &saved.warnings {
         eprintln!("snapinspect: warning: {w}");
@@ -99,9 +128,13 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
 pub struct RestoreArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// Verify and show what would be sent, send nothing.
+    /// Verify for the server's Consul version, print the verdict, send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Send it even if the server's Consul version would not load it (records that no Consul
+    /// loads are still refused).
+    #[arg(long)]
+    force: bool,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
@@ -109,20 +142,79 @@ pub struct RestoreArgs {
     file: PathBuf,
 }
 
+/// The server's Consul version, from `/v1/agent/self` (`Config.Version`).
+fn server_version(client: &snapinspect::consul::Client) -> Result<Version, String> {
+    let doc = client
+        .get_json("/v1/agent/self", "agent:read")
+        .map_err(|e| e.to_string())?;
+    let text = doc
+        .pointer("/Config/Version")
+        .and_then(|v| v.as_str())
+        .ok_or("the answer has no Config.Version")?;
+    Version::parse(text).ok_or_else(|| format!("{text:?} is not a Consul version"))
+}
+
+/// What restore checks before sending: that this server's version loads every record.
+fn verify_options(target: Option<Version>, force: bool) -> VerifyOptions {
+    VerifyOptions {
+        threaded: true,
+        target: if force { None } else { target },
+        allow_unknown_types: force,
+        ..Default::default()
+    }
+}
+
+/// The one line that says why a snapshot is refused, and exit 1.
+fn refuse(file: &std::path::Path, target: Option<Version>, e: Error) -> Result<i32, Error> {
+    match e {
+        Error::Invalid(i) => {
+            let whom = match target {
+                Some(v) => format!("Consul {v} would not load it"),
+                None => "no Consul would load it".to_string(),
+            };
+            eprintln!(
+                "snapinspect: refusing to restore {}: {whom}: {} (at {}); --force sends it anyway",
+                file.display(),
+                i.message,
+                i.location
+            );
+            Ok(EXIT_FINDING)
+        }
+        other => Err(other),
+    }
+}
+
 /// Runs `restore`.
 pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
+    let client = a.conn.client()?;
+    let target = match server_version(&client) {
+        Ok(v) => Some(v),
+        Err(why) => {
+            eprintln!(
+                "snapinspect: warning: could not read the server's Consul version ({why}); \
+                 judging for any Consul version snapinspect knows"
+            );
+            None
+        }
+    };
+    let opts = verify_options(target, a.force);
     if a.dry_run {
-        let (snap, warnings) = transfer::check_for_restore(&a.file)
-            .map_err(|e| super::inspect::with_input(e, &Input::Archive(a.file.clone())))?;
+        let (snap, warnings) = match transfer::check_for_restore(&a.file, &opts) {
+            Ok(x) => x,
+            Err(e) => {
+                let e = super::inspect::with_input(e, &Input::Archive(a.file.clone()));
+                return refuse(&a.file, target, e);
+            }
+        };
         for w in &warnings {
             eprintln!("snapinspect: warning: {w}");
         }
-        let client = a.conn.client()?;
         let mut out = String::new();
         out.push_str(&format!(
-            "Would restore {} to {} (PUT /v1/snapshot, {} bytes); nothing was sent.\n",
+            "Would restore {} to {}{} (PUT /v1/snapshot, {} bytes); it would load; nothing was sent.\n",
             a.file.display(),
             client.address(),
+            target.map(|v| format!(" (Consul {v})")).unwrap_or_default(),
             snap.input_size
         ));
         out.push_str(&format!(
@@ -135,24 +227,19 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
         super::emit(out.as_bytes())?;
         return Ok(EXIT_OK);
     }
-    let client = a.conn.client()?;
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let input = Input::Archive(a.file.clone());
     let progress = super::progress::Progress::start(&input, counter.clone(), a.quiet);
-    let result = transfer::restore(&client, &a.file, Some(counter));
+    let stop = signal::stop_flag();
+    let result = transfer::restore(&client, &a.file, &opts, Some(counter), Some(stop));
     drop(progress);
-    result.map_err(|e| match e {
-        Error::Invalid(i) => Error::invalid(
-            i.check,
-            format!(
-                "{}: refusing to restore it: {}",
-                a.file.display(),
-                i.message
-            ),
-            i.location,
-        ),
-        other => other,
-    })?;
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; the restore was stopped");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if let Err(e) = result {
+        return refuse(&a.file, target, e);
+    }
     super::emit(b"Restored snapshot\n")?;
     Ok(EXIT_OK)
 }

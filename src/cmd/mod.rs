@@ -17,6 +17,7 @@ pub mod live;
 mod pack;
 pub mod progress;
 mod scan;
+pub mod signal;
 mod trend;
 mod verify;
 

@@ -1,7 +1,7 @@
 //! `pack`, `unpack` and `redact`: writing snapshots, atomically.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Seek, Write};
+use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use snapinspect::archive::{self, Input, ReadOptions};
@@ -122,26 +122,75 @@ pub struct UnpackArgs {
     dir: PathBuf,
 }
 
-/// Runs `unpack`: verifies everything first, then extracts; nothing is written otherwise.
+/// The only names unpack ever creates, whatever the archive says.
+const MEMBERS: [&str; 3] = ["meta.json", "state.bin", "SHA256SUMS"];
+
+/// Runs `unpack`: the file is read once into a private staged copy while it is verified;
+/// only then are the three members extracted, from that copy, under fixed names in the
+/// directory: all three appear, or none.
 pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
+    let stop = super::signal::stop_flag();
     let input = Input::Archive(a.file.clone());
-    archive::read(&input, &ReadOptions::default(), &mut ShapeSink::default())
+    let opts = snapinspect::verify::VerifyOptions {
+        threaded: true,
+        ..Default::default()
+    };
+    // Staged beside the target when it exists (same filesystem), nothing created before
+    // the snapshot proved valid.
+    let near = [Some(a.dir.as_path()), a.dir.parent()]
+        .into_iter()
+        .flatten()
+        .find(|d| d.is_dir());
+    let staged = snapinspect::transfer::stage(&a.file, near, &opts)
         .map_err(|e| super::inspect::with_input(e, &input))?;
     std::fs::create_dir_all(&a.dir)
         .map_err(|e| Error::io(format!("creating {}", a.dir.display()), e))?;
-    let f = BufReader::with_capacity(1 << 20, open(&a.file)?);
-    let gz = BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(f));
-    let mut tar = snapinspect::tarball::TarReader::new(gz);
-    let mut staged = Vec::new();
+    let interrupted = || {
+        Error::io(
+            "unpacking",
+            std::io::Error::other("interrupted; nothing was extracted"),
+        )
+    };
+    let mut f = BufReader::with_capacity(1 << 20, staged.file);
+    let gzip = f
+        .fill_buf()
+        .map_err(|e| Error::io("rereading the staged copy", e))?
+        .starts_with(&[0x1f, 0x8b]);
+    let source: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(f),
+        ))
+    } else {
+        Box::new(f)
+    };
+    let mut tar = snapinspect::tarball::TarReader::new(source);
+    let mut extracted = Vec::new();
     while let Some(e) = tar.next_entry()? {
-        let name = String::from_utf8_lossy(&e.name).into_owned();
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".snapinspect-")
-            .tempfile_in(&a.dir)
-            .map_err(|err| Error::io(format!("creating a file in {}", a.dir.display()), err))?;
+        let Some(name) = MEMBERS.iter().find(|m| m.as_bytes() == &e.name[..]) else {
+            return Err(Error::invalid(
+                snapinspect::error::Check::Members,
+                format!(
+                    "unexpected file {:?} in snapshot",
+                    String::from_utf8_lossy(&e.name)
+                ),
+                Default::default(),
+            ));
+        };
+        if extracted.iter().any(|(n, _, _)| n == name) {
+            return Err(Error::invalid(
+                snapinspect::error::Check::Members,
+                format!("{name} appears twice in the snapshot"),
+                Default::default(),
+            ));
+        }
+        let (mut tmp, guard) = writer::temp_file_in(&a.dir)?;
         {
             let mut w = BufWriter::new(tmp.as_file_mut());
             tar.read_data(&e, &mut |c| {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(interrupted());
+                }
                 w.write_all(c).map_err(|err| Error::io("writing", err))
             })?;
             w.flush().map_err(|err| Error::io("writing", err))?;
@@ -149,12 +198,28 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
         tmp.as_file()
             .sync_all()
             .map_err(|err| Error::io("syncing", err))?;
-        staged.push((name, tmp));
+        extracted.push((*name, tmp, guard));
     }
-    for (name, tmp) in staged {
-        let target = a.dir.join(&name);
-        tmp.persist(&target)
-            .map_err(|e| Error::io(format!("renaming into {}", target.display()), e.error))?;
+    if extracted.len() != MEMBERS.len() || stop.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(interrupted());
+    }
+    // All three or none: a failed rename takes back the ones done.
+    let mut done: Vec<PathBuf> = Vec::new();
+    for (name, tmp, _guard) in extracted {
+        let target = a.dir.join(name);
+        if let Err(e) = tmp.persist(&target) {
+            for d in &done {
+                let _ = std::fs::remove_file(d);
+            }
+            return Err(Error::io(
+                format!("renaming into {}", target.display()),
+                e.error,
+            ));
+        }
+        done.push(target);
+    }
+    if let Ok(d) = File::open(&a.dir) {
+        let _ = d.sync_all();
     }
     eprintln!("unpacked {} into {}", a.file.display(), a.dir.display());
     Ok(EXIT_OK)

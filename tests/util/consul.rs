@@ -37,6 +37,23 @@ pub fn require() -> Option<PathBuf> {
     }
 }
 
+/// The master token of [`acl_server`].
+pub const MASTER: &str = "4c1e5e2a-0000-4000-8000-00000000abcd";
+
+/// A server with ACLs on (default deny, master token [`MASTER`]) and `extra` configuration,
+/// or `None` (skipped loudly) without Consul.
+pub fn acl_server(extra: Option<serde_json::Value>) -> Option<Server> {
+    let bin = require()?;
+    Some(Server::start(
+        &bin,
+        Options {
+            acl_master_token: Some(MASTER.into()),
+            extra,
+            ..Default::default()
+        },
+    ))
+}
+
 /// A TCP port nothing listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -226,6 +243,23 @@ impl Server {
     /// `http://127.0.0.1:PORT`.
     pub fn http_addr(&self) -> String {
         format!("http://127.0.0.1:{}", self.http)
+    }
+
+    /// The HTTP port.
+    pub fn http_port(&self) -> u16 {
+        self.http
+    }
+
+    /// PUT to the HTTP API with the master token; the answer's body.
+    pub fn put(&self, path: &str, body: &str) -> String {
+        let mut req = ureq::put(&format!("{}{path}", self.http_addr()));
+        if let Some(t) = &self.token {
+            req = req.set("X-Consul-Token", t);
+        }
+        req.send_string(body)
+            .unwrap_or_else(|e| panic!("PUT {path}: {e}"))
+            .into_string()
+            .unwrap()
     }
 
     /// GET a JSON document from the HTTP API with the master token.

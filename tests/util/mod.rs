@@ -3,6 +3,7 @@
 
 pub mod consul;
 pub mod mutate;
+pub mod proxy;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
