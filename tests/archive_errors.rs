@@ -43,7 +43,10 @@ fn consul_fixtures() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("=== SKIPPED: ../shared/fixtures/upstream/test-snapshot is not present ===");
+        util::skip(
+            "SNAPINSPECT_REQUIRE_SHARED",
+            "../shared/fixtures/upstream/test-snapshot is not present",
+        );
         None
     }
 }

@@ -131,7 +131,10 @@ impl RecordSink for TypedCount {
 fn older_consul_streams_decode_typed() {
     let dir = root().join("../shared/fixtures/upstream/test-snapshot");
     if !dir.is_dir() {
-        eprintln!("=== SKIPPED: ../shared/fixtures/upstream is not present ===");
+        util::skip(
+            "SNAPINSPECT_REQUIRE_SHARED",
+            "../shared/fixtures/upstream is not present",
+        );
         return;
     }
     for (fixture, expected_records) in [("extra.tar", 3u64), ("spaces-meta.tar", 13)] {

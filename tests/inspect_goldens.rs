@@ -1,6 +1,8 @@
 //! The inspect formatter reproduces Consul's upstream goldens byte for byte from their numbers,
 //! and the derived outputs of the spec end to end from Consul's own tar fixtures.
 
+mod util;
+
 use std::path::{Path, PathBuf};
 
 use snapinspect::inspect::{byte_size, Report, ReportMeta, Row};
@@ -10,7 +12,10 @@ fn upstream() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("=== SKIPPED: ../shared/fixtures/upstream is not present ===");
+        util::skip(
+            "SNAPINSPECT_REQUIRE_SHARED",
+            "../shared/fixtures/upstream is not present",
+        );
         None
     }
 }

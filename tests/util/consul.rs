@@ -27,11 +27,11 @@ pub fn binary() -> Option<PathBuf> {
 pub fn require() -> Option<PathBuf> {
     match binary() {
         Some(b) => Some(b),
-        None if std::env::var("SNAPINSPECT_REQUIRE_CONSUL").as_deref() == Ok("1") => {
-            panic!("SNAPINSPECT_REQUIRE_CONSUL=1 but no Consul 1.8.7 was found (run scripts/install-consul.sh)")
-        }
         None => {
-            eprintln!("=== SKIPPED: real Consul 1.8.7 not found; run scripts/install-consul.sh or set SNAPINSPECT_CONSUL ===");
+            super::skip(
+                "SNAPINSPECT_REQUIRE_CONSUL",
+                "real Consul 1.8.7 not found; run scripts/install-consul.sh or set SNAPINSPECT_CONSUL",
+            );
             None
         }
     }

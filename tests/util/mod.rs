@@ -128,3 +128,23 @@ pub fn snap(meta: &snapinspect::meta::SnapshotMeta, state: &[u8]) -> Vec<u8> {
         .unwrap()
         .1
 }
+
+/// True when the environment variable holds a true value (1, true, yes, on; any case).
+pub fn demanded(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
+/// A test that cannot run: fails when `var` demands the requirement, else says so on the real
+/// standard error (visible in a passing run; the harness captures only `eprintln!`).
+pub fn skip(var: &str, note: &str) {
+    if demanded(var) {
+        panic!("{var} is set but the test cannot run: {note}");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "=== SKIPPED: {note} ===");
+}
