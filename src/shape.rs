@@ -7,7 +7,7 @@
 
 use crate::error::{Check, Error, Location, Result};
 use crate::model::restorable::{self, RestoreCheck};
-use crate::model::restore_rules::Drift;
+use crate::model::restore_rules::{self, Drift};
 use crate::msgpack;
 use crate::state::{types, MessageType, Record, RecordSink};
 use crate::version::Version;
@@ -117,16 +117,6 @@ fn outline(t: MessageType) -> Option<Outline> {
     })
 }
 
-/// Reads a map header at `v[0..]`: (entries, header length).
-fn map_header(v: &[u8]) -> Option<(u64, usize)> {
-    match *v.first()? {
-        m @ 0x80..=0x8f => Some(((m & 0x0f) as u64, 1)),
-        0xde if v.len() >= 3 => Some((u16::from_be_bytes([v[1], v[2]]) as u64, 3)),
-        0xdf if v.len() >= 5 => Some((u32::from_be_bytes([v[1], v[2], v[3], v[4]]) as u64, 5)),
-        _ => None,
-    }
-}
-
 fn raw_at(v: &[u8]) -> Option<(&[u8], usize)> {
     let (n, h) = match *v.first()? {
         m @ 0xa0..=0xbf => ((m & 0x1f) as usize, 1),
@@ -141,7 +131,7 @@ fn raw_at(v: &[u8]) -> Option<(&[u8], usize)> {
 /// Checks a map's keys are Go field names and include `required` with the right kinds;
 /// returns the map's length in bytes.
 fn check_map(v: &[u8], required: Fields) -> std::result::Result<usize, String> {
-    let (n, mut pos) = map_header(v).ok_or("is not a msgpack map")?;
+    let (n, mut pos) = restore_rules::map_head(v).ok_or("is not a msgpack map")?;
     let mut seen = vec![false; required.len()];
     for _ in 0..n {
         let (key, used) = raw_at(&v[pos..]).ok_or("has a map key that is not a string")?;
@@ -256,7 +246,7 @@ impl RecordSink for ShapeSink {
     }
 
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        if self.first.len() == 256 && self.first[r.mtype.0 as usize] == 0 {
+        if self.first[r.mtype.0 as usize] == 0 {
             self.first[r.mtype.0 as usize] = r.number;
         }
         let Some(v) = r.value else {

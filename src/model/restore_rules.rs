@@ -29,7 +29,8 @@ pub(crate) fn get<'a>(v: &'a [u8], name: &str) -> Option<&'a [u8]> {
     found
 }
 
-fn map_head(v: &[u8]) -> Option<(u64, usize)> {
+/// A msgpack map header at `v[0..]`: (entries, header length).
+pub(crate) fn map_head(v: &[u8]) -> Option<(u64, usize)> {
     match *v.first()? {
         m @ 0x80..=0x8f => Some(((m & 0x0f) as u64, 1)),
         0xde => Some((u16::from_be_bytes([*v.get(1)?, *v.get(2)?]) as u64, 3)),
