@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use snapinspect::archive::{read_path, ReadOptions};
-use snapinspect::generate::{generate_snapshot, generate_state, meta_for, GenOptions};
-use snapinspect::inspect::{KvOptions, KvStats};
-use snapinspect::state::NullSink;
-use snapinspect::writer::{write_snapshot, WriteOptions};
+use snapinspect::report::inspect::{KvOptions, KvStats};
+use snapinspect::snapshot::archive::{read_path, ReadOptions};
+use snapinspect::snapshot::state::NullSink;
+use snapinspect::write::generate::{generate_snapshot, generate_state, meta_for, GenOptions};
+use snapinspect::write::{write_snapshot, WriteOptions};
 
 fn data_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -121,22 +121,25 @@ fn bench(c: &mut Criterion) {
         if size <= 64 << 20 {
             g.bench_function(BenchmarkId::new("decode-null-sink", &label), |b| {
                 b.iter(|| {
-                    let filter = snapinspect::decode::Filter::default();
-                    let redactor = snapinspect::secrets::Redactor::new_random();
-                    let mut sink =
-                        snapinspect::decode::DecodeSink::new(std::io::sink(), filter, redactor);
+                    let filter = snapinspect::report::decode::Filter::default();
+                    let redactor = snapinspect::model::secrets::Redactor::new_random();
+                    let mut sink = snapinspect::report::decode::DecodeSink::new(
+                        std::io::sink(),
+                        filter,
+                        redactor,
+                    );
                     read_path(&path, &ReadOptions::default(), &mut sink).unwrap();
                     sink.printed
                 })
             });
             g.bench_function(BenchmarkId::new("verify-full", &label), |b| {
                 b.iter(|| {
-                    let input = snapinspect::archive::Input::Archive(path.clone());
-                    let opts = snapinspect::verify::VerifyOptions {
+                    let input = snapinspect::snapshot::archive::Input::Archive(path.clone());
+                    let opts = snapinspect::report::verify::VerifyOptions {
                         threaded: true,
                         ..Default::default()
                     };
-                    assert!(snapinspect::verify::verify_input(&input, "bench", &opts).valid)
+                    assert!(snapinspect::report::verify::verify_input(&input, "bench", &opts).valid)
                 })
             });
         }
@@ -151,10 +154,10 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("diff-variant", &label), |b| {
             b.iter(|| {
                 let (old, new) = (
-                    snapinspect::archive::Input::Archive(path.clone()),
-                    snapinspect::archive::Input::Archive(other.clone()),
+                    snapinspect::snapshot::archive::Input::Archive(path.clone()),
+                    snapinspect::snapshot::archive::Input::Archive(other.clone()),
                 );
-                let r = snapinspect::diff::diff(
+                let r = snapinspect::report::diff::diff(
                     &old,
                     &new,
                     &Default::default(),

@@ -7,36 +7,14 @@
 
 #![warn(missing_docs)]
 
-pub mod acl;
-pub mod agent;
-pub mod archive;
-pub mod compat;
-pub mod consul;
-pub mod decode;
-pub mod diff;
 pub mod error;
-pub mod generate;
-pub mod gojson;
-pub mod insight;
-pub mod inspect;
-pub mod meta;
+pub mod go;
+pub mod live;
 pub mod model;
-pub mod msgpack;
-pub mod msgtype;
-pub mod pargz;
-pub mod pipeline;
-pub mod redact;
-pub mod scan;
-pub mod secrets;
-pub mod shape;
-pub mod state;
-pub mod tabwriter;
-pub mod tarball;
-pub mod transfer;
-pub mod trend;
-pub mod verify;
+pub mod report;
+pub mod snapshot;
 pub mod version;
-pub mod writer;
+pub mod write;
 
-pub use archive::{read, read_path, Input, ReadOptions, Snapshot};
 pub use error::{Error, Result};
+pub use snapshot::archive::{read, read_path, Input, ReadOptions, Snapshot};

@@ -37,7 +37,7 @@ fn golden(rel: &str) -> Value {
 
 /// Field order, names and values, as Go would print them.
 fn canon(v: &Value) -> String {
-    snapinspect::gojson::to_string_indent(v, b"  ")
+    snapinspect::go::json::to_string_indent(v, b"  ")
 }
 
 fn without_secret(mut v: Value) -> Value {

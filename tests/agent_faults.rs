@@ -340,7 +340,7 @@ fn retain_one_with_an_invalid_newer_named_file_keeps_the_new_snapshot() {
     assert_eq!(files.len(), 2, "{files:?}\n{err}");
     assert!(files.contains(&bogus.to_string()));
     let new = files.iter().find(|f| *f != bogus).unwrap();
-    assert!(snapinspect::agent::is_agent_file(new));
+    assert!(snapinspect::live::agent::is_agent_file(new));
     let ok = Process::new(env!("CARGO_BIN_EXE_snapinspect"))
         .args(["verify", "--quiet"])
         .arg(dir.path().join(new))

@@ -198,7 +198,7 @@ fn errors_name_the_place() {
     let (meta, state) = members("kv.snap");
     let mut bad = state.clone();
     // The first record's type byte follows the 20-byte header; break the value right after it.
-    let header_len = 1 + 1 + 9 + snapinspect::msgpack::value_len(&state[11..]).unwrap();
+    let header_len = 1 + 1 + 9 + snapinspect::go::msgpack::value_len(&state[11..]).unwrap();
     bad[header_len + 1] = 0xc1;
     let (c, _, err) = inspect_bytes(&gzip(&tar(&[
         ("meta.json", &meta),

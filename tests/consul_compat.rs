@@ -117,15 +117,16 @@ fn consul_accepts_what_we_write() {
     // The raft directory of kv.snap, re-written by our writer with parallel compression, is
     // restored by a real server, and its KV store then equals Consul's own export.
     let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/raw/kv-2-38");
-    let meta =
-        snapinspect::meta::SnapshotMeta::parse(&std::fs::read(raw.join("meta.json")).unwrap())
-            .unwrap();
+    let meta = snapinspect::snapshot::meta::SnapshotMeta::parse(
+        &std::fs::read(raw.join("meta.json")).unwrap(),
+    )
+    .unwrap();
     let state = std::fs::read(raw.join("state.bin")).unwrap();
-    let opts = snapinspect::writer::WriteOptions {
+    let opts = snapinspect::write::WriteOptions {
         threads: 2,
         ..Default::default()
     };
-    let (_, bytes) = snapinspect::writer::write_snapshot(
+    let (_, bytes) = snapinspect::write::write_snapshot(
         Vec::new(),
         &meta,
         &mut &state[..],

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use snapinspect::decode::record_json;
-use snapinspect::secrets::Redactor;
-use snapinspect::state::{MessageType, Record, RecordSink, StateWalker};
+use snapinspect::model::secrets::Redactor;
+use snapinspect::report::decode::record_json;
+use snapinspect::snapshot::state::{MessageType, Record, RecordSink, StateWalker};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -139,7 +139,7 @@ fn older_consul_streams_decode_typed() {
     }
     for (fixture, expected_records) in [("extra.tar", 3u64), ("spaces-meta.tar", 13)] {
         let f = std::io::BufReader::new(std::fs::File::open(dir.join(fixture)).unwrap());
-        let mut t = snapinspect::tarball::TarReader::new(f);
+        let mut t = snapinspect::go::tar::TarReader::new(f);
         let mut state = Vec::new();
         while let Some(e) = t.next_entry().unwrap() {
             let mut body = Vec::new();
@@ -310,13 +310,13 @@ fn no_secret_appears_without_show_secrets() {
 fn decode_streams_in_flat_memory() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("big.snap");
-    let opts = snapinspect::writer::WriteOptions {
+    let opts = snapinspect::write::WriteOptions {
         level: 1,
         mtime: 0,
         threads: 2,
     };
-    snapinspect::generate::generate_snapshot(
-        snapinspect::generate::GenOptions {
+    snapinspect::write::generate::generate_snapshot(
+        snapinspect::write::generate::GenOptions {
             size: 96 << 20,
             seed: 5,
             variant: 0,

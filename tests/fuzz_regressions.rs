@@ -7,7 +7,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use snapinspect::state::MessageType;
+use snapinspect::snapshot::state::MessageType;
 use util::{run_measured, RSS_LIMIT_KB};
 
 fn findings(target: &str) -> Vec<PathBuf> {
@@ -24,15 +24,15 @@ fn findings(target: &str) -> Vec<PathBuf> {
 /// The `record` target's body: type byte, then one msgpack value.
 fn replay_record(data: &[u8]) {
     let t = MessageType(data[0] % 48);
-    let (json, id, _) = snapinspect::decode::record_json(
+    let (json, id, _) = snapinspect::report::decode::record_json(
         t,
         &data[1..],
-        &snapinspect::secrets::Redactor::new_random(),
+        &snapinspect::model::secrets::Redactor::new_random(),
     );
     assert!(id.starts_with(&t.name()));
     serde_json::to_string(&json).unwrap();
-    let _ = snapinspect::redact::redact_value(t, &data[1..]);
-    let _ = snapinspect::shape::check(t, &data[1..]);
+    let _ = snapinspect::write::redact::redact_value(t, &data[1..]);
+    let _ = snapinspect::model::shape::check(t, &data[1..]);
 }
 
 /// A .snap holding the finding as its one record.
@@ -42,7 +42,7 @@ fn as_snapshot(dir: &Path, data: &[u8]) -> String {
     state.push(0x07);
     state.push(data[0] % 48);
     state.extend_from_slice(&data[1..]);
-    let meta = snapinspect::meta::SnapshotMeta {
+    let meta = snapinspect::snapshot::meta::SnapshotMeta {
         version: 1,
         id: "2-7-1700000000000".into(),
         index: 7,

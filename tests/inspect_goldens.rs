@@ -5,7 +5,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
-use snapinspect::inspect::{byte_size, Report, ReportMeta, Row};
+use snapinspect::report::inspect::{byte_size, Report, ReportMeta, Row};
 
 fn upstream() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/upstream");
@@ -173,7 +173,7 @@ fn json_layout_without_kv_has_null_and_html_escapes() {
 /// Extracts the members of one of Consul's upstream tar fixtures into a temp dir.
 fn extract(tar: &Path, dir: &Path) {
     let f = std::io::BufReader::new(std::fs::File::open(tar).unwrap());
-    let mut t = snapinspect::tarball::TarReader::new(f);
+    let mut t = snapinspect::go::tar::TarReader::new(f);
     while let Some(e) = t.next_entry().unwrap() {
         let mut body = Vec::new();
         t.read_data(&e, &mut |c| {

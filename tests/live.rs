@@ -518,7 +518,7 @@ fn once_saves_one_verified_snapshot_and_exits() {
     assert!(r.status.success(), "{}", text(&r.stderr));
     let files = files_in(dir.path());
     assert_eq!(files.len(), 1, "{files:?}");
-    assert!(snapinspect::agent::is_agent_file(&files[0]));
+    assert!(snapinspect::live::agent::is_agent_file(&files[0]));
     assert!(verifies(&dir.path().join(&files[0])));
     // Without leader election it saves too.
     let d2 = dir.path().join("nolock");
@@ -884,14 +884,18 @@ fn keep_alive_holds_a_session_past_its_ttl() {
         v["ID"].as_str().unwrap().to_string()
     };
     let (kept, left) = (create(), create());
-    let client = snapinspect::consul::Client::new(&snapinspect::consul::ConnectOptions {
-        http_addr: Some(server.http_addr()),
-        token: Some(MASTER.into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let keeper =
-        snapinspect::agent::KeepAlive::new(client, Some(kept.clone()), Duration::from_secs(3));
+    let client =
+        snapinspect::live::consul::Client::new(&snapinspect::live::consul::ConnectOptions {
+            http_addr: Some(server.http_addr()),
+            token: Some(MASTER.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let keeper = snapinspect::live::agent::KeepAlive::new(
+        client,
+        Some(kept.clone()),
+        Duration::from_secs(3),
+    );
     // Consul invalidates an unrenewed session at 2 x TTL = 20 s.
     keeper.during(|| std::thread::sleep(Duration::from_secs(24)));
     let exists = |id: &str| {

@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use snapinspect::archive::{read_archive, ReadOptions};
-use snapinspect::inspect::{KvOptions, KvStats};
-use snapinspect::msgpack;
-use snapinspect::state::{MessageType, Record, RecordSink, Tee};
+use snapinspect::go::msgpack;
+use snapinspect::report::inspect::{KvOptions, KvStats};
+use snapinspect::snapshot::archive::{read_archive, ReadOptions};
+use snapinspect::snapshot::state::{MessageType, Record, RecordSink, Tee};
 
 struct Fixture {
     snap: Vec<u8>,
@@ -128,15 +128,15 @@ fn read_bytes(bytes: Vec<u8>) -> Result<u64, String> {
     );
     // Every command's sink at once: inspect and the decoder (above), verify's outlines,
     // decode's JSON lines, scan, acl, and redact's writer.
-    let mut shape = snapinspect::shape::ShapeSink::default();
-    let mut decode = snapinspect::decode::DecodeSink::new(
+    let mut shape = snapinspect::model::shape::ShapeSink::default();
+    let mut decode = snapinspect::report::decode::DecodeSink::new(
         std::io::sink(),
-        snapinspect::decode::Filter::default(),
-        snapinspect::secrets::Redactor::new_random(),
+        snapinspect::report::decode::Filter::default(),
+        snapinspect::model::secrets::Redactor::new_random(),
     );
-    let mut scan = snapinspect::scan::ScanSink::default();
-    let mut acl = snapinspect::acl::AclSink::default();
-    let mut redact = snapinspect::redact::RedactSink::new(std::io::sink());
+    let mut scan = snapinspect::report::scan::ScanSink::default();
+    let mut acl = snapinspect::report::acl::AclSink::default();
+    let mut redact = snapinspect::write::redact::RedactSink::new(std::io::sink());
     let start = Instant::now();
     let r = {
         let mut t1 = Tee(&mut shape, &mut decode);
@@ -148,13 +148,13 @@ fn read_bytes(bytes: Vec<u8>) -> Result<u64, String> {
     };
     if r.is_ok() {
         // The ACL reports over whatever records came through.
-        let acl = snapinspect::acl::Acl::new(acl.state);
-        let redactor = snapinspect::secrets::Redactor::new_random();
+        let acl = snapinspect::report::acl::Acl::new(acl.state);
+        let redactor = snapinspect::model::secrets::Redactor::new_random();
         let _ = acl.tokens_json(&redactor);
         let _ = acl.tokens_table(&redactor);
         let _ = acl.policies_table();
         let _ = acl.roles_json();
-        let _ = acl.audit(snapinspect::acl::Instant::now()).pretty();
+        let _ = acl.audit(snapinspect::report::acl::Instant::now()).pretty();
     }
     assert!(
         start.elapsed() < Duration::from_secs(5),

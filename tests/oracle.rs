@@ -16,9 +16,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use snapinspect::archive::Input;
-use snapinspect::compat::Version;
-use snapinspect::verify::{check_input, VerifyOptions};
+use snapinspect::report::compat::Version;
+use snapinspect::report::verify::{check_input, VerifyOptions};
+use snapinspect::snapshot::archive::Input;
 use util::consul::{Options, Server};
 use util::mutate::{self, Fixture, Rng};
 

@@ -42,17 +42,20 @@ fn secrets_of(file: &str) -> Vec<String> {
 /// (type, value bytes) of every record of a .snap, through the library.
 fn records(path: &Path) -> Vec<(u8, Vec<u8>)> {
     struct All(Vec<(u8, Vec<u8>)>);
-    impl snapinspect::state::RecordSink for All {
-        fn wants_value(&mut self, _: snapinspect::state::MessageType) -> bool {
+    impl snapinspect::snapshot::state::RecordSink for All {
+        fn wants_value(&mut self, _: snapinspect::snapshot::state::MessageType) -> bool {
             true
         }
-        fn record(&mut self, r: &snapinspect::state::Record<'_>) -> snapinspect::Result<()> {
+        fn record(
+            &mut self,
+            r: &snapinspect::snapshot::state::Record<'_>,
+        ) -> snapinspect::Result<()> {
             self.0.push((r.mtype.0, r.value.unwrap().to_vec()));
             Ok(())
         }
     }
     let mut all = All(Vec::new());
-    snapinspect::archive::read_path(path, &Default::default(), &mut all).unwrap();
+    snapinspect::snapshot::archive::read_path(path, &Default::default(), &mut all).unwrap();
     all.0
 }
 
@@ -150,10 +153,10 @@ fn pack_round_trips_raft_directories() {
         );
         let packed = records(&out);
         let state = std::fs::read(root().join(format!("testdata/raw/{raw}/state.bin"))).unwrap();
-        let snap = snapinspect::archive::read_path(
+        let snap = snapinspect::snapshot::archive::read_path(
             &out,
             &Default::default(),
-            &mut snapinspect::state::NullSink,
+            &mut snapinspect::snapshot::state::NullSink,
         )
         .unwrap();
         assert_eq!(snap.state_size as usize, state.len());

@@ -7,7 +7,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use snapinspect::msgpack::{self, encode, Value};
+use snapinspect::go::msgpack::{self, encode, Value};
 use util::mutate::{self, Fixture};
 
 fn bin() -> Command {
@@ -124,7 +124,10 @@ fn the_four_edits_fail_verify_naming_record_type_and_field() {
                 "{out}"
             );
             assert!(
-                out.contains(&format!("up to {}", snapinspect::msgtype::KNOWN_UP_TO)),
+                out.contains(&format!(
+                    "up to {}",
+                    snapinspect::snapshot::msgtype::KNOWN_UP_TO
+                )),
                 "{out}"
             );
         } else {
@@ -190,7 +193,7 @@ fn every_testdata_record_passes_the_restore_check_and_decodes_fully() {
         for (i, (t, v)) in f.records.iter().enumerate() {
             assert_eq!(check.record(*t, v), Ok(None), "{name} record {}", i + 1);
             let value = msgpack::decode_exact(v).unwrap();
-            let mt = snapinspect::state::MessageType(*t);
+            let mt = snapinspect::snapshot::state::MessageType(*t);
             snapinspect::model::Model::decode_typed(mt, &value)
                 .unwrap_or_else(|e| panic!("{name} record {} ({}): {e}", i + 1, mt.name()));
         }

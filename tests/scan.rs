@@ -4,8 +4,8 @@
 mod util;
 
 use assert_cmd::Command;
-use snapinspect::meta::SnapshotMeta;
-use snapinspect::msgpack::encode;
+use snapinspect::go::msgpack::encode;
+use snapinspect::snapshot::meta::SnapshotMeta;
 
 fn scan(args: &[&str]) -> (i32, String) {
     let out = Command::cargo_bin("snapinspect")

@@ -7,9 +7,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use snapinspect::archive::{read_archive, Input, ReadOptions};
-use snapinspect::meta::SnapshotMeta;
-use snapinspect::verify::{verify_input, VerifyOptions};
+use snapinspect::report::verify::{verify_input, VerifyOptions};
+use snapinspect::snapshot::archive::{read_archive, Input, ReadOptions};
+use snapinspect::snapshot::meta::SnapshotMeta;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,7 +44,7 @@ fn read_ok(bytes: &[u8]) -> bool {
     read_archive(
         Cursor::new(bytes.to_vec()),
         &opts,
-        &mut snapinspect::state::NullSink,
+        &mut snapinspect::snapshot::state::NullSink,
     )
     .is_ok()
 }
@@ -105,13 +105,16 @@ fn every_bit_flip_in_a_window_of_the_compressed_stream_is_detected() {
 /// Record boundaries and types of a state.bin, as the walker sees them.
 fn shape(state: &[u8]) -> Option<Vec<(u8, u64)>> {
     struct Shape(Vec<(u8, u64)>);
-    impl snapinspect::state::RecordSink for Shape {
-        fn record(&mut self, r: &snapinspect::state::Record<'_>) -> snapinspect::Result<()> {
+    impl snapinspect::snapshot::state::RecordSink for Shape {
+        fn record(
+            &mut self,
+            r: &snapinspect::snapshot::state::Record<'_>,
+        ) -> snapinspect::Result<()> {
             self.0.push((r.mtype.0, r.len));
             Ok(())
         }
     }
-    let mut w = snapinspect::state::StateWalker::new();
+    let mut w = snapinspect::snapshot::state::StateWalker::new();
     let mut s = Shape(Vec::new());
     w.feed(state, &mut s).ok()?;
     w.finish().ok()?;

@@ -3,8 +3,8 @@
 
 mod util;
 
-use snapinspect::meta::SnapshotMeta;
-use snapinspect::writer::{write_snapshot, write_tar, WriteOptions};
+use snapinspect::snapshot::meta::SnapshotMeta;
+use snapinspect::write::{write_snapshot, write_tar, WriteOptions};
 
 fn octal(field: &[u8]) -> u64 {
     let s = std::str::from_utf8(field)
@@ -58,10 +58,10 @@ fn written_snapshots_read_back_identical() {
             let dir = tempfile::tempdir().unwrap();
             let p = dir.path().join("x.snap");
             std::fs::write(&p, &snap).unwrap();
-            let read = snapinspect::archive::read_path(
+            let read = snapinspect::snapshot::archive::read_path(
                 &p,
                 &Default::default(),
-                &mut snapinspect::state::NullSink,
+                &mut snapinspect::snapshot::state::NullSink,
             )
             .unwrap();
             assert_eq!(read.meta, meta);
@@ -76,10 +76,10 @@ fn written_snapshots_read_back_identical() {
 
 mod round_trip {
     use proptest::prelude::*;
-    use snapinspect::meta::{Server, SnapshotMeta};
-    use snapinspect::msgpack::encode;
-    use snapinspect::state::{MessageType, Record, RecordSink};
-    use snapinspect::writer::{write_snapshot, WriteOptions};
+    use snapinspect::go::msgpack::encode;
+    use snapinspect::snapshot::meta::{Server, SnapshotMeta};
+    use snapinspect::snapshot::state::{MessageType, Record, RecordSink};
+    use snapinspect::write::{write_snapshot, WriteOptions};
 
     /// A random msgpack value as Consul would write it.
     fn value() -> impl Strategy<Value = Vec<u8>> {
@@ -164,7 +164,7 @@ mod round_trip {
             let opts = WriteOptions { level, mtime: 1_700_000_000, threads };
             let (written, bytes) = write_snapshot(Vec::new(), &meta, &mut &state[..], state.len() as u64, opts).unwrap();
             let mut got = Collect(Vec::new());
-            let snap = snapinspect::archive::read_archive(std::io::Cursor::new(bytes), &Default::default(), &mut got).unwrap();
+            let snap = snapinspect::snapshot::archive::read_archive(std::io::Cursor::new(bytes), &Default::default(), &mut got).unwrap();
             prop_assert_eq!(&snap.meta, &written);
             prop_assert_eq!(snap.meta.size as usize, state.len());
             prop_assert_eq!(snap.header.last_index, last_index);

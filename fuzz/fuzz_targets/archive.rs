@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::archive::{read_archive, ReadOptions};
-use snapinspect::inspect::{KvOptions, KvStats};
+use snapinspect::snapshot::archive::{read_archive, ReadOptions};
+use snapinspect::report::inspect::{KvOptions, KvStats};
 
 fuzz_target!(|data: &[u8]| {
     let opts = ReadOptions { threaded: false, max_size: Some(64 << 20), ..Default::default() };

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::archive::{Input, ReadOptions};
-use snapinspect::diff::{diff, DiffOptions};
+use snapinspect::snapshot::archive::{Input, ReadOptions};
+use snapinspect::report::diff::{diff, DiffOptions};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {

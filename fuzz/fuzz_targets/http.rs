@@ -5,7 +5,7 @@
 use std::io::{Cursor, Read, Write};
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::consul::Response;
+use snapinspect::live::consul::Response;
 
 struct Canned(Cursor<Vec<u8>>);
 

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::msgpack::{decode, encode, value_len};
+use snapinspect::go::msgpack::{decode, encode, value_len};
 
 fuzz_target!(|data: &[u8]| {
     let skipped = value_len(data);

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::state::{MessageType, Record, RecordSink, StateWalker};
+use snapinspect::snapshot::state::{MessageType, Record, RecordSink, StateWalker};
 
 struct Values(u64);
 impl RecordSink for Values {
@@ -12,7 +12,7 @@ impl RecordSink for Values {
     fn record(&mut self, r: &Record<'_>) -> snapinspect::Result<()> {
         // The walker promises each captured value is exactly one msgpack value.
         let v = r.value.expect("value requested");
-        assert_eq!(snapinspect::msgpack::value_len(v).expect("walker found a whole value"), v.len());
+        assert_eq!(snapinspect::go::msgpack::value_len(v).expect("walker found a whole value"), v.len());
         self.0 += 1;
         Ok(())
     }

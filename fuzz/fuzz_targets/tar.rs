@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snapinspect::archive::{read_tar, Format, ReadOptions};
-use snapinspect::state::NullSink;
+use snapinspect::snapshot::archive::{read_tar, Format, ReadOptions};
+use snapinspect::snapshot::state::NullSink;
 
 fuzz_target!(|data: &[u8]| {
     let opts = ReadOptions { threaded: false, ..Default::default() };

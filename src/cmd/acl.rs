@@ -1,10 +1,10 @@
 //! `snapinspect acl`: the ACL objects of a snapshot in the shapes of Consul's ACL HTTP API,
 //! one object by ID or name, and an audit.
 
-use snapinspect::acl::{Acl, AclSink, Instant, Severity};
-use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::secrets::Redactor;
+use snapinspect::model::secrets::Redactor;
+use snapinspect::report::acl::{Acl, AclSink, Instant, Severity};
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 
 /// Output layouts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ fn redactor(show: bool) -> Redactor {
 }
 
 fn json(v: &serde_json::Value) -> String {
-    snapinspect::gojson::to_string_indent(v, b"    ") + "\n"
+    snapinspect::go::json::to_string_indent(v, b"    ") + "\n"
 }
 
 /// Runs `acl`.
@@ -181,7 +181,7 @@ fn audit(a: AuditArgs) -> Result<i32, Error> {
     let acl = load(&a.file)?;
     let report = acl.audit(a.now.unwrap_or_else(Instant::now));
     let out = match a.format {
-        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
         Format::Pretty => report.pretty(),
     };
     super::emit(out.as_bytes())?;

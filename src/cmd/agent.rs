@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
-use snapinspect::agent::{self, Agent, AgentConfig};
-use snapinspect::consul::{encode, Client};
 use snapinspect::error::{Error, EXIT_OK};
+use snapinspect::live::agent::{self, Agent, AgentConfig};
+use snapinspect::live::consul::{encode, Client};
 
 use super::live::ConnArgs;
 
@@ -378,7 +378,7 @@ fn create_token(a: &Args, cfg: &AgentConfig, client: &Client) -> Result<i32, Err
         ));
     }
     // write_atomic's temp file is created with mode 0600 and keeps it through the rename.
-    snapinspect::writer::write_atomic(&a.token_out, |f| {
+    snapinspect::write::write_atomic(&a.token_out, |f| {
         use std::io::Write;
         f.write_all(format!("{secret}\n").as_bytes())
             .map_err(|e| Error::io(format!("writing {}", a.token_out.display()), e))

@@ -1,10 +1,10 @@
 //! `snapinspect compat`: can a given Consul version restore this snapshot?
 
-use snapinspect::archive::{self, Input, ReadOptions};
-use snapinspect::compat::{self, Version};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::shape::ProblemSink;
-use snapinspect::state::NullSink;
+use snapinspect::model::shape::ProblemSink;
+use snapinspect::report::compat::{self, Version};
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
+use snapinspect::snapshot::state::NullSink;
 
 /// Output layouts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let report = compat::check_records(&present, target, records);
     let out = match a.format {
         Format::Pretty => report.pretty(),
-        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
     Ok(

@@ -2,11 +2,11 @@
 
 use std::io::BufWriter;
 
-use snapinspect::archive::{self, Input, ReadOptions};
-use snapinspect::decode::{DecodeSink, Filter};
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::secrets::Redactor;
-use snapinspect::state::MessageType;
+use snapinspect::model::secrets::Redactor;
+use snapinspect::report::decode::{DecodeSink, Filter};
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
+use snapinspect::snapshot::state::MessageType;
 
 /// Arguments of `decode`.
 #[derive(clap::Args, Debug)]

@@ -1,9 +1,9 @@
 //! `snapinspect diff OLD NEW`: what a restore of NEW over OLD would change.
 
-use snapinspect::archive::{Input, ReadOptions};
-use snapinspect::diff::{self, DiffOptions};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::state::MessageType;
+use snapinspect::report::diff::{self, DiffOptions};
+use snapinspect::snapshot::archive::{Input, ReadOptions};
+use snapinspect::snapshot::state::MessageType;
 
 /// Output layouts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let report = diff::diff(&old, &new, &opts, &ReadOptions::default())?;
     let out = match a.format {
         Format::Pretty => report.pretty(a.stat),
-        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
     Ok(if report.identical {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::generate::{self, GenOptions};
+use snapinspect::write::generate::{self, GenOptions};
 
 /// Parses a byte size such as `1GiB`, `64MiB`, `500k` or `1048576`.
 pub fn parse_size(s: &str) -> Result<u64, String> {

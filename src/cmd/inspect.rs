@@ -1,10 +1,10 @@
 //! `snapinspect inspect`: Consul's inspect report.
 
-use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::insight::{DetailsOptions, DetailsSink};
-use snapinspect::inspect::{self, KvOptions, KvStats, Report};
-use snapinspect::state::Tee;
+use snapinspect::report::inspect::details::{DetailsOptions, DetailsSink};
+use snapinspect::report::inspect::{self, KvOptions, KvStats, Report};
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
+use snapinspect::snapshot::state::Tee;
 
 /// Output layouts of inspect.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +98,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         }
         (Format::Json, true) => {
             let both = serde_json::json!({ "inspect": report, "details": details.report(&snap) });
-            snapinspect::gojson::to_string_indent(&both, b"   ").into_bytes()
+            snapinspect::go::json::to_string_indent(&both, b"   ").into_bytes()
         }
     };
     out.push(b'\n');

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use snapinspect::consul::{Client, ConnectOptions};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::transfer::{self, SaveOptions};
-use snapinspect::verify::VerifyOptions;
+use snapinspect::live::consul::{Client, ConnectOptions};
+use snapinspect::live::transfer::{self, SaveOptions};
+use snapinspect::report::verify::VerifyOptions;
 use snapinspect::version::Version;
 use snapinspect::Input;
 
@@ -143,7 +143,7 @@ pub struct RestoreArgs {
 }
 
 /// The server's Consul version, from `/v1/agent/self` (`Config.Version`).
-fn server_version(client: &snapinspect::consul::Client) -> Result<Version, String> {
+fn server_version(client: &snapinspect::live::consul::Client) -> Result<Version, String> {
     let doc = client
         .get_json("/v1/agent/self", "agent:read")
         .map_err(|e| e.to_string())?;

@@ -4,12 +4,12 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::meta::SnapshotMeta;
-use snapinspect::redact::RedactSink;
-use snapinspect::shape::ShapeSink;
-use snapinspect::writer::{self, WriteOptions};
+use snapinspect::model::shape::ShapeSink;
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
+use snapinspect::snapshot::meta::SnapshotMeta;
+use snapinspect::write::redact::RedactSink;
+use snapinspect::write::{self, WriteOptions};
 
 fn level(l: u32) -> Result<u32, String> {
     if l <= 9 {
@@ -56,13 +56,13 @@ fn pack_files(
         .map_err(|e| Error::io(format!("reading {}", state.display()), e))?
         .len();
     let mut reader = BufReader::with_capacity(1 << 20, f);
-    writer::write_atomic(out, |file| {
+    write::write_atomic(out, |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {
             level,
             ..Default::default()
         };
-        let (m, w) = writer::write_snapshot(w, meta, &mut reader, len, opts)?;
+        let (m, w) = write::write_snapshot(w, meta, &mut reader, len, opts)?;
         w.into_inner()
             .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
         Ok(m)
@@ -131,7 +131,7 @@ const MEMBERS: [&str; 3] = ["meta.json", "state.bin", "SHA256SUMS"];
 pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     let stop = super::signal::stop_flag();
     let input = Input::Archive(a.file.clone());
-    let opts = snapinspect::verify::VerifyOptions {
+    let opts = snapinspect::report::verify::VerifyOptions {
         threaded: true,
         ..Default::default()
     };
@@ -141,7 +141,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
         .into_iter()
         .flatten()
         .find(|d| d.is_dir());
-    let staged = snapinspect::transfer::stage(&a.file, near, &opts)
+    let staged = snapinspect::live::transfer::stage(&a.file, near, &opts)
         .map_err(|e| super::inspect::with_input(e, &input))?;
     std::fs::create_dir_all(&a.dir)
         .map_err(|e| Error::io(format!("creating {}", a.dir.display()), e))?;
@@ -164,7 +164,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     } else {
         Box::new(f)
     };
-    let mut tar = snapinspect::tarball::TarReader::new(source);
+    let mut tar = snapinspect::go::tar::TarReader::new(source);
     let mut extracted = Vec::new();
     while let Some(e) = tar.next_entry()? {
         let Some(name) = MEMBERS.iter().find(|m| m.as_bytes() == &e.name[..]) else {
@@ -184,7 +184,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
                 Default::default(),
             ));
         }
-        let (mut tmp, guard) = writer::temp_file_in(&a.dir)?;
+        let (mut tmp, guard) = write::temp_file_in(&a.dir)?;
         {
             let mut w = BufWriter::new(tmp.as_file_mut());
             tar.read_data(&e, &mut |c| {
@@ -260,13 +260,13 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         .rewind()
         .map_err(|e| Error::io("rereading the redacted state", e))?;
     let mut reader = BufReader::with_capacity(1 << 20, staged);
-    writer::write_atomic(&a.output, |file| {
+    write::write_atomic(&a.output, |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {
             level: a.level,
             ..Default::default()
         };
-        let (_, w) = writer::write_snapshot(w, &snap.meta, &mut reader, len, opts)?;
+        let (_, w) = write::write_snapshot(w, &snap.meta, &mut reader, len, opts)?;
         w.into_inner()
             .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
         Ok(())

@@ -8,7 +8,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use snapinspect::archive::Input;
+use snapinspect::snapshot::archive::Input;
 
 /// Shows progress of one read while alive.
 pub struct Progress {

@@ -1,8 +1,8 @@
 //! `snapinspect scan`: which records carry secrets, and which KV values look like secrets.
 
-use snapinspect::archive::{self, Input, ReadOptions};
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::scan::{ScanReport, ScanSink};
+use snapinspect::report::scan::{ScanReport, ScanSink};
+use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 
 /// Output layouts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     };
     let out = match a.format {
         Format::Pretty => report.pretty(),
-        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
     Ok(if a.fail_on_secrets && report.count() > 0 {

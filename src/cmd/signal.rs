@@ -25,12 +25,12 @@ pub fn install() {
             // The command stops itself; this is only the safety net.
             std::thread::spawn(|| {
                 std::thread::sleep(GRACE);
-                snapinspect::writer::remove_temp_files();
+                snapinspect::write::remove_temp_files();
                 std::process::exit(EXIT_INTERRUPTED);
             });
             return;
         }
-        snapinspect::writer::remove_temp_files();
+        snapinspect::write::remove_temp_files();
         std::process::exit(EXIT_INTERRUPTED);
     });
 }

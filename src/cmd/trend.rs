@@ -35,13 +35,13 @@ pub struct Args {
 
 /// Runs `trend`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let inputs = snapinspect::verify::expand(&a.paths);
-    let report = snapinspect::trend::trend(&inputs, a.kvdepth)?;
+    let inputs = snapinspect::report::verify::expand(&a.paths);
+    let report = snapinspect::report::trend::trend(&inputs, a.kvdepth)?;
     if let Some(path) = &a.plot {
         let svg = report
             .svg(a.top.min(8))
             .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;
-        snapinspect::writer::write_atomic(path, |f| {
+        snapinspect::write::write_atomic(path, |f| {
             use std::io::Write;
             f.write_all(svg.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
@@ -49,7 +49,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     let out = match a.format {
         Format::Pretty => report.pretty(a.top),
-        Format::Json => snapinspect::gojson::to_string_indent(&report, b"  ") + "\n",
+        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
     };
     super::emit(out.as_bytes())?;
     Ok(EXIT_OK)

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_INVALID, EXIT_OK};
-use snapinspect::verify::{self, FileReport, VerifyOptions};
+use snapinspect::report::verify::{self, FileReport, VerifyOptions};
 
 /// Output layouts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +140,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     if let Some(path) = &a.prometheus {
         let text = verify::prometheus(&reports, now);
-        snapinspect::writer::write_atomic(path, |f| {
+        snapinspect::write::write_atomic(path, |f| {
             use std::io::Write;
             f.write_all(text.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))

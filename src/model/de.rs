@@ -5,7 +5,7 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::msgpack::Value;
+use crate::go::msgpack::Value;
 
 /// A decoding error: what did not fit where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,8 @@ pub mod de;
 pub mod gotype;
 pub mod restorable;
 pub mod restore_rules;
+pub mod secrets;
+pub mod shape;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -21,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 pub use values::{Any, Bytes, GoDuration, GoTime, Text};
 
-use crate::msgpack::{self, Value};
-use crate::state::{types, MessageType};
+use crate::go::msgpack::{self, Value};
+use crate::snapshot::state::{types, MessageType};
 
 /// Keys of a record that the model does not name, kept as they were.
 pub type Extra = BTreeMap<String, Any>;
@@ -639,7 +641,7 @@ pub fn ip_text(b: &[u8]) -> String {
     match b.len() {
         4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(b).expect("4 bytes")).to_string(),
         16 => std::net::Ipv6Addr::from(<[u8; 16]>::try_from(b).expect("16 bytes")).to_string(),
-        _ => crate::archive::hex(b),
+        _ => crate::snapshot::archive::hex(b),
     }
 }
 

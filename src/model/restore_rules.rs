@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use super::restorable::Problem;
-use crate::msgpack;
+use crate::go::msgpack;
 use crate::version::Version;
 
 /// The value of map field `name` in the msgpack map `v` (the last one, as go-msgpack decodes
@@ -645,29 +645,31 @@ pub fn drift(t: u8, v: &[u8]) -> Option<Drift> {
             if super::consul_structs::config_entry_kind(kind).is_some() {
                 return None;
             }
-            Some(match crate::msgtype::config_entry_kind_since(kind) {
-                Some(since) => Drift {
-                    message: format!(
-                        "a config entry of kind {:?}, which Consul knows since {since}",
-                        show(kind)
-                    ),
-                    reference: "",
-                    from: Version::ce(0, 0, 0),
-                    until: Some(since),
-                    warn: false,
+            Some(
+                match crate::snapshot::msgtype::config_entry_kind_since(kind) {
+                    Some(since) => Drift {
+                        message: format!(
+                            "a config entry of kind {:?}, which Consul knows since {since}",
+                            show(kind)
+                        ),
+                        reference: "",
+                        from: Version::ce(0, 0, 0),
+                        until: Some(since),
+                        warn: false,
+                    },
+                    None => Drift {
+                        message: format!(
+                            "a config entry of kind {:?}, which no Consul up to {} knows",
+                            show(kind),
+                            crate::snapshot::msgtype::KNOWN_UP_TO
+                        ),
+                        reference: "",
+                        from: Version::ce(0, 0, 0),
+                        until: None,
+                        warn: true,
+                    },
                 },
-                None => Drift {
-                    message: format!(
-                        "a config entry of kind {:?}, which no Consul up to {} knows",
-                        show(kind),
-                        crate::msgtype::KNOWN_UP_TO
-                    ),
-                    reference: "",
-                    from: Version::ce(0, 0, 0),
-                    until: None,
-                    warn: true,
-                },
-            })
+            )
         }
         _ => None,
     }

@@ -63,7 +63,7 @@ pub fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
 /// The members of a testdata snapshot: (meta.json, state.bin).
 pub fn members(name: &str) -> (Vec<u8>, Vec<u8>) {
     let raw = gunzip(&std::fs::read(testdata(name)).unwrap());
-    let mut t = snapinspect::tarball::TarReader::new(std::io::BufReader::new(&raw[..]));
+    let mut t = snapinspect::go::tar::TarReader::new(std::io::BufReader::new(&raw[..]));
     let (mut meta, mut state) = (Vec::new(), Vec::new());
     while let Some(e) = t.next_entry().unwrap() {
         let mut body = Vec::new();
@@ -118,13 +118,13 @@ pub fn run_measured(args: &[&str]) -> (i32, String, i64) {
 }
 
 /// A .snap with this meta and state, written by the library writer (hashes and Size match).
-pub fn snap(meta: &snapinspect::meta::SnapshotMeta, state: &[u8]) -> Vec<u8> {
-    let opts = snapinspect::writer::WriteOptions {
+pub fn snap(meta: &snapinspect::snapshot::meta::SnapshotMeta, state: &[u8]) -> Vec<u8> {
+    let opts = snapinspect::write::WriteOptions {
         level: 6,
         mtime: 0,
         threads: 1,
     };
-    snapinspect::writer::write_snapshot(Vec::new(), meta, &mut &state[..], state.len() as u64, opts)
+    snapinspect::write::write_snapshot(Vec::new(), meta, &mut &state[..], state.len() as u64, opts)
         .unwrap()
         .1
 }

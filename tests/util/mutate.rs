@@ -2,8 +2,8 @@
 //! well-formed snapshot (hashes, Size and msgpack framing all right) with one record changed,
 //! added or removed, so that only Consul's restore can tell whether it loads.
 
-use snapinspect::meta::SnapshotMeta;
-use snapinspect::msgpack::{self, encode, Value};
+use snapinspect::go::msgpack::{self, encode, Value};
+use snapinspect::snapshot::meta::SnapshotMeta;
 
 /// A testdata snapshot split into its header and records.
 pub struct Fixture {

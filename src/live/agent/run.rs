@@ -53,7 +53,7 @@ impl Agent {
             .lock
             .then(|| (self.cfg.lock_key.clone(), self.session.clone()));
         let aborted = abort.clone();
-        let before_keep = move |_: &crate::archive::Snapshot| -> Result<()> {
+        let before_keep = move |_: &crate::snapshot::archive::Snapshot| -> Result<()> {
             if aborted.load(Ordering::SeqCst) {
                 return Err(transfer::cancelled("saving the snapshot"));
             }
@@ -300,7 +300,7 @@ impl Agent {
                 self.cfg.max_failures,
             ),
         );
-        for p in crate::writer::remove_stale_temp_files(&self.cfg.dir) {
+        for p in crate::write::remove_stale_temp_files(&self.cfg.dir) {
             log(
                 "INFO",
                 &format!("removed {}, left by a run that was killed", p.display()),

@@ -11,12 +11,12 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::archive::{self, Input, ReadOptions, Snapshot};
 use crate::error::{Error, Result};
+use crate::go::msgpack::{self, Value};
+use crate::model::secrets::Redactor;
 use crate::model::Model;
-use crate::msgpack::{self, Value};
-use crate::secrets::Redactor;
-use crate::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 
 /// Options of a diff.
 #[derive(Debug, Clone, Default)]
@@ -615,9 +615,9 @@ pub fn diff(
         let mut secret_changed = false;
         if let (Some(o), Some(n)) = (&old_json, &new_json) {
             field_changes(o, n, "", opts.include_indexes, &mut fields);
-            let secret_paths: Vec<String> = crate::secrets::find(t, o)
+            let secret_paths: Vec<String> = crate::model::secrets::find(t, o)
                 .into_iter()
-                .chain(crate::secrets::find(t, n))
+                .chain(crate::model::secrets::find(t, n))
                 .map(|f| f.path)
                 .collect();
             secret_changed = fields.iter().any(|f| {
@@ -674,7 +674,7 @@ impl DiffReport {
     /// The report as text: the summary table, then the changes unless `stat_only`.
     pub fn pretty(&self, stat_only: bool) -> String {
         let mut out = format!("--- {}\n+++ {}\n\n", self.old_id, self.new_id);
-        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[
             b"Type",
             b"Added",
@@ -749,7 +749,7 @@ impl DiffReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meta::SnapshotMeta;
+    use crate::snapshot::meta::SnapshotMeta;
 
     fn snap(dir: &std::path::Path, name: &str, records: &[(u8, u64)]) -> Input {
         let mut state = vec![0x81, 0xa9];
@@ -757,7 +757,7 @@ mod tests {
         state.push(1);
         for (t, v) in records {
             state.push(*t);
-            crate::msgpack::encode::uint(&mut state, *v);
+            crate::go::msgpack::encode::uint(&mut state, *v);
         }
         let meta = SnapshotMeta {
             version: 1,
@@ -766,12 +766,12 @@ mod tests {
             term: 1,
             ..Default::default()
         };
-        let opts = crate::writer::WriteOptions {
+        let opts = crate::write::WriteOptions {
             level: 1,
             mtime: 0,
             threads: 1,
         };
-        let (_, bytes) = crate::writer::write_snapshot(
+        let (_, bytes) = crate::write::write_snapshot(
             Vec::new(),
             &meta,
             &mut &state[..],

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::archive::{self, Input, ReadOptions};
 use crate::error::{Error, Result};
-use crate::inspect::{KvOptions, KvStats};
+use crate::report::inspect::{KvOptions, KvStats};
+use crate::snapshot::archive::{self, Input, ReadOptions};
 
 /// One snapshot's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,7 +89,7 @@ pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport>
             }
             other => other,
         })?;
-        let report = crate::inspect::Report::new(&snap, Some(&kv));
+        let report = crate::report::inspect::Report::new(&snap, Some(&kv));
         points.push(Point {
             path: display.clone(),
             id: snap.meta.id.clone(),
@@ -151,14 +151,14 @@ pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport>
 impl TrendReport {
     /// The report as text tables.
     pub fn pretty(&self, top: usize) -> String {
-        use crate::inspect::byte_size;
+        use crate::report::inspect::byte_size;
         let mut out = String::from("Snapshots, oldest first\n");
-        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"  Created", b"Index", b"Size", b"Path"]);
         for p in &self.snapshots {
             let created = p
                 .created_unix_ms
-                .map(crate::insight::rfc3339_utc)
+                .map(crate::report::inspect::details::rfc3339_utc)
                 .unwrap_or_else(|| "?".into());
             tw.line(&[
                 format!("  {created}").as_bytes(),
@@ -176,7 +176,7 @@ impl TrendReport {
                 continue;
             }
             out.push_str(&format!("\n\n{title}, first to last\n"));
-            let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+            let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
             tw.line(&[b"  Name", b"First", b"Last", b"Change", b"Percent"]);
             for g in rows.iter().take(top) {
                 let first = match g.first_count {

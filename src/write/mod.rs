@@ -1,6 +1,10 @@
 //! Writing snapshots exactly as Consul lays them out: USTAR members `meta.json`, `state.bin`,
 //! `SHA256SUMS`, two zero blocks, gzip on top; and atomic file output.
 
+pub mod generate;
+pub mod pargz;
+pub mod redact;
+
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -8,9 +12,9 @@ use std::path::Path;
 use flate2::Compression;
 use sha2::{Digest, Sha256};
 
-use crate::archive::hex;
 use crate::error::{Error, Result};
-use crate::meta::SnapshotMeta;
+use crate::snapshot::archive::hex;
+use crate::snapshot::meta::SnapshotMeta;
 
 /// Largest size a USTAR size field holds (11 octal digits); beyond it Go adds a PAX record.
 const USTAR_MAX_SIZE: u64 = 0o77777777777;
@@ -164,7 +168,7 @@ pub fn write_snapshot<W: Write>(
     let io_err = |e| Error::io("writing the snapshot", e);
     if opts.threads > 1 {
         let mut gz =
-            crate::pargz::ParGzWriter::new(out, opts.level, opts.threads).map_err(io_err)?;
+            crate::write::pargz::ParGzWriter::new(out, opts.level, opts.threads).map_err(io_err)?;
         let meta = write_tar(&mut gz, meta, state, state_len, opts.mtime)?;
         return Ok((meta, gz.finish().map_err(io_err)?));
     }
@@ -294,8 +298,8 @@ pub fn write_atomic_named<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::{read_archive, ReadOptions};
-    use crate::state::NullSink;
+    use crate::snapshot::archive::{read_archive, ReadOptions};
+    use crate::snapshot::state::NullSink;
 
     fn meta() -> SnapshotMeta {
         SnapshotMeta {
@@ -304,7 +308,7 @@ mod tests {
             index: 2005,
             term: 2011,
             peers: None,
-            servers: Some(vec![crate::meta::Server {
+            servers: Some(vec![crate::snapshot::meta::Server {
                 suffrage: 0,
                 id: "hello".into(),
                 address: "127.0.0.1:8300".into(),

@@ -1,15 +1,17 @@
 //! The `inspect` report: exactly what `consul snapshot inspect` prints, pretty or JSON.
 
+pub mod details;
+
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::archive::Snapshot;
 use crate::error::{Error, Result};
-use crate::meta::SnapshotMeta;
-use crate::msgpack;
-use crate::state::{types, MessageType, Record, RecordSink};
-use crate::tabwriter::TabWriter;
+use crate::go::msgpack;
+use crate::go::tabwriter::TabWriter;
+use crate::snapshot::archive::Snapshot;
+use crate::snapshot::meta::SnapshotMeta;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 
 /// Options of the KV breakdown (`-kvdetails`, `-kvdepth`, `-kvfilter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,7 +263,7 @@ impl Report {
 
     /// Consul's JSON layout (`MarshalIndent` with three spaces), without a final newline.
     pub fn json(&self) -> String {
-        crate::gojson::to_string_indent(self, b"   ")
+        crate::go::json::to_string_indent(self, b"   ")
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::{log, now_ms, SaveHealth};
-use crate::consul::{encode, Body, Client};
+use crate::live::consul::{encode, Body, Client};
 
 /// Renews a session and passes TTL checks on a second thread while something long runs.
 pub struct KeepAlive {

@@ -3,7 +3,7 @@
 use base64::Engine;
 use serde_json::Value as Json;
 
-use crate::gojson;
+use crate::go::json;
 
 /// One raft server in the snapshot's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -196,7 +196,7 @@ impl SnapshotMeta {
     pub fn to_go_json(&self) -> String {
         let mut s = String::with_capacity(256);
         s.push_str(&format!("{{\"Version\":{},\"ID\":", self.version));
-        gojson::write_str(&mut s, self.id.as_bytes());
+        json::write_str(&mut s, self.id.as_bytes());
         s.push_str(&format!(
             ",\"Index\":{},\"Term\":{},\"Peers\":",
             self.index, self.term
@@ -219,9 +219,9 @@ impl SnapshotMeta {
                         s.push(',');
                     }
                     s.push_str(&format!("{{\"Suffrage\":{},\"ID\":", srv.suffrage));
-                    gojson::write_str(&mut s, srv.id.as_bytes());
+                    json::write_str(&mut s, srv.id.as_bytes());
                     s.push_str(",\"Address\":");
-                    gojson::write_str(&mut s, srv.address.as_bytes());
+                    json::write_str(&mut s, srv.address.as_bytes());
                     s.push('}');
                 }
                 s.push(']');

@@ -1,7 +1,7 @@
 //! `state.bin`: the FSM header and the stream of typed records, walked without copying.
 
 use crate::error::{Check, Error, Location, Result};
-use crate::msgpack::{self, Skipper, Step};
+use crate::go::msgpack::{self, Skipper, Step};
 
 /// Consul's message types, as their numbers, with the names `MessageType.String()` gives.
 pub mod types {
@@ -70,7 +70,7 @@ pub struct MessageType(pub u8);
 impl MessageType {
     /// Consul's `String()` name, or `None` where Consul prints `Unknown(N)`.
     pub fn known_name(self) -> Option<&'static str> {
-        crate::msgtype::info(self.0)
+        crate::snapshot::msgtype::info(self.0)
             .map(|i| i.name)
             .filter(|n| !n.is_empty())
     }
@@ -85,12 +85,12 @@ impl MessageType {
 
     /// True for types that Consul writes into snapshots.
     pub fn in_snapshots(self) -> bool {
-        crate::msgtype::info(self.0).is_some_and(|i| i.in_snapshots)
+        crate::snapshot::msgtype::info(self.0).is_some_and(|i| i.in_snapshots)
     }
 
     /// True for Consul Enterprise types (64 and above).
     pub fn is_enterprise(self) -> bool {
-        crate::msgtype::is_enterprise(self.0)
+        crate::snapshot::msgtype::is_enterprise(self.0)
     }
 
     /// Looks a type up by its name (case-insensitive) or number.
@@ -98,7 +98,7 @@ impl MessageType {
         if let Ok(n) = s.parse::<u8>() {
             return Some(MessageType(n));
         }
-        crate::msgtype::TABLE
+        crate::snapshot::msgtype::TABLE
             .iter()
             .find(|i| !i.name.is_empty() && i.name.eq_ignore_ascii_case(s))
             .map(|i| MessageType(i.number))
@@ -134,7 +134,7 @@ pub struct Record<'a> {
 /// Receives the header and records of a state.bin as they are walked.
 pub trait RecordSink {
     /// Called once meta.json has been parsed (for archives, possibly after the records).
-    fn meta(&mut self, _meta: &crate::meta::SnapshotMeta) -> Result<()> {
+    fn meta(&mut self, _meta: &crate::snapshot::meta::SnapshotMeta) -> Result<()> {
         Ok(())
     }
     /// Called once with the decoded header.
@@ -159,7 +159,7 @@ impl RecordSink for NullSink {}
 pub struct Tee<'a>(pub &'a mut dyn RecordSink, pub &'a mut dyn RecordSink);
 
 impl RecordSink for Tee<'_> {
-    fn meta(&mut self, meta: &crate::meta::SnapshotMeta) -> Result<()> {
+    fn meta(&mut self, meta: &crate::snapshot::meta::SnapshotMeta) -> Result<()> {
         self.0.meta(meta)?;
         self.1.meta(meta)
     }

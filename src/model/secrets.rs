@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value as Json;
 use sha2::Sha256;
 
-use crate::state::{types, MessageType};
+use crate::snapshot::state::{types, MessageType};
 
 /// A secret found in a record: where it is and what kind of secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -51,7 +51,7 @@ impl Redactor {
     pub fn fingerprint(&self, secret: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length works");
         mac.update(secret);
-        crate::archive::hex(&mac.finalize().into_bytes()[..4])
+        crate::snapshot::archive::hex(&mac.finalize().into_bytes()[..4])
     }
 
     /// The marker that stands for a secret in output.

@@ -23,9 +23,9 @@ pub use files::{drop_warnings, file_name, is_agent_file, Kept, Pruned, Retention
 pub use keepalive::KeepAlive;
 pub use policy::{policy_hcl, policy_rules_json};
 
-use crate::consul::{encode, encode_key, Body, Client};
 use crate::error::{Error, Result};
-use crate::transfer::{self, SaveOptions};
+use crate::live::consul::{encode, encode_key, Body, Client};
+use crate::live::transfer::{self, SaveOptions};
 
 mod run;
 
@@ -102,7 +102,10 @@ impl AgentConfig {
 
 /// Writes one log line to stderr: time, level, event.
 pub fn log(level: &str, msg: &str) {
-    eprintln!("{} [{level}] {msg}", crate::insight::rfc3339_utc(now_ms()));
+    eprintln!(
+        "{} [{level}] {msg}",
+        crate::report::inspect::details::rfc3339_utc(now_ms())
+    );
 }
 
 fn secs(d: Duration) -> String {

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::msgpack::encode as e;
-use crate::state::types;
+use crate::go::msgpack::encode as e;
+use crate::snapshot::state::types;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -629,14 +629,14 @@ pub fn meta_for(
     state_len: u64,
     last_index: u64,
     created_unix_ms: u64,
-) -> crate::meta::SnapshotMeta {
-    crate::meta::SnapshotMeta {
+) -> crate::snapshot::meta::SnapshotMeta {
+    crate::snapshot::meta::SnapshotMeta {
         version: 1,
         id: format!("2-{last_index}-{created_unix_ms}"),
         index: last_index,
         term: 2,
         peers: Some(b"\x91\xae127.0.0.1:8300".to_vec()),
-        servers: Some(vec![crate::meta::Server {
+        servers: Some(vec![crate::snapshot::meta::Server {
             suffrage: 0,
             id: "11111111-2222-3333-4444-555555555555".into(),
             address: "127.0.0.1:8300".into(),
@@ -651,7 +651,7 @@ pub fn meta_for(
 pub fn generate_raw_dir(
     opts: GenOptions,
     dir: &std::path::Path,
-) -> crate::Result<crate::meta::SnapshotMeta> {
+) -> crate::Result<crate::snapshot::meta::SnapshotMeta> {
     use crate::error::Error;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -671,7 +671,7 @@ pub fn generate_raw_dir(
     }
     let mut w = Crc(
         io::BufWriter::with_capacity(1 << 20, f),
-        crate::archive::CRC64_GO_ECMA.digest(),
+        crate::snapshot::archive::CRC64_GO_ECMA.digest(),
     );
     let (len, last) = generate_state(opts, &mut w)
         .map_err(|e| Error::io(format!("writing {}", state_path.display()), e))?;
@@ -694,8 +694,8 @@ pub fn generate_raw_dir(
 pub fn generate_snapshot(
     opts: GenOptions,
     path: &std::path::Path,
-    write: crate::writer::WriteOptions,
-) -> crate::Result<crate::meta::SnapshotMeta> {
+    write: crate::write::WriteOptions,
+) -> crate::Result<crate::snapshot::meta::SnapshotMeta> {
     use crate::error::Error;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -717,9 +717,9 @@ pub fn generate_snapshot(
         .map_err(|e| Error::io("rereading the generated state", e))?;
     let meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
     let mut reader = io::BufReader::with_capacity(1 << 20, staged);
-    crate::writer::write_atomic(path, |f| {
+    crate::write::write_atomic(path, |f| {
         let out = io::BufWriter::with_capacity(1 << 20, f);
-        let (m, out) = crate::writer::write_snapshot(out, &meta, &mut reader, len, write)?;
+        let (m, out) = crate::write::write_snapshot(out, &meta, &mut reader, len, write)?;
         out.into_inner()
             .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
         Ok(m)
@@ -729,7 +729,7 @@ pub fn generate_snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{NullSink, StateWalker};
+    use crate::snapshot::state::{NullSink, StateWalker};
 
     #[test]
     fn generated_state_walks_and_is_deterministic() {
@@ -755,17 +755,17 @@ mod tests {
         assert!(w.stats()[types::KVS as usize].count > 100);
         // Every record is one map whose keys are strings sorted as Go's codec sorts them.
         struct Keys(u64);
-        impl crate::state::RecordSink for Keys {
-            fn wants_value(&mut self, _: crate::state::MessageType) -> bool {
+        impl crate::snapshot::state::RecordSink for Keys {
+            fn wants_value(&mut self, _: crate::snapshot::state::MessageType) -> bool {
                 true
             }
-            fn record(&mut self, r: &crate::state::Record<'_>) -> crate::Result<()> {
-                let v = crate::msgpack::decode_exact(r.value.unwrap()).unwrap();
+            fn record(&mut self, r: &crate::snapshot::state::Record<'_>) -> crate::Result<()> {
+                let v = crate::go::msgpack::decode_exact(r.value.unwrap()).unwrap();
                 let v = match v {
-                    crate::msgpack::Value::Array(mut a) => a.remove(0),
+                    crate::go::msgpack::Value::Array(mut a) => a.remove(0),
                     v => v,
                 };
-                let crate::msgpack::Value::Map(m) = v else {
+                let crate::go::msgpack::Value::Map(m) = v else {
                     panic!("record {} not a map", r.number)
                 };
                 let keys: Vec<&[u8]> = m.iter().map(|(k, _)| k.as_bytes().unwrap()).collect();
@@ -806,8 +806,8 @@ mod tests {
             dir.path(),
         )
         .unwrap();
-        let snap = crate::archive::read(
-            &crate::archive::Input::from_arg(dir.path().to_str().unwrap()),
+        let snap = crate::snapshot::archive::read(
+            &crate::snapshot::archive::Input::from_arg(dir.path().to_str().unwrap()),
             &Default::default(),
             &mut NullSink,
         )

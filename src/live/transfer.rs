@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::archive::{self, Snapshot};
-use crate::consul::{Body, Cancelled, Client};
 use crate::error::{Error, Result};
-use crate::verify::{self, VerifyOptions};
+use crate::live::consul::{Body, Cancelled, Client};
+use crate::report::verify::{self, VerifyOptions};
+use crate::snapshot::archive::{self, Snapshot};
 
 /// The permission `GET`/`PUT /v1/snapshot` need, for error messages.
 pub const SNAPSHOT_PERMISSION: &str = "acl = \"write\" (snapshots need a management-level token)";
@@ -70,7 +70,7 @@ impl<R: Read> Read for Tee<R> {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
             Err(e) => {
-                return Err(crate::tarball::to_io(Error::io(self.reading.clone(), e)));
+                return Err(crate::go::tar::to_io(Error::io(self.reading.clone(), e)));
             }
         };
         if let Err(e) = self.out.write_all(&buf[..n]) {
@@ -79,7 +79,7 @@ impl<R: Read> Read for Tee<R> {
             } else {
                 "cannot write"
             };
-            return Err(crate::tarball::to_io(Error::io(
+            return Err(crate::go::tar::to_io(Error::io(
                 format!("{what}: {} (nothing was kept)", self.writing),
                 e,
             )));
@@ -134,7 +134,7 @@ pub fn save_into(
             client.address()
         );
         let writing = format!("saving the snapshot into {}", dir.display());
-        let ((snapshot, warnings), path) = crate::writer::write_atomic_named(
+        let ((snapshot, warnings), path) = crate::write::write_atomic_named(
             dir,
             move |file| {
                 let out = file
@@ -207,7 +207,7 @@ pub struct Staged {
 }
 
 /// Opens `input` once, copies it into a private staged file (in `staging_dir`, or the
-/// system's temp directory) while the same stream runs through `crate::verify::check_with`
+/// system's temp directory) while the same stream runs through `crate::report::verify::check_with`
 /// with `opts`; the staged copy, or why the input is not valid.
 pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> Result<Staged> {
     let src =
@@ -261,8 +261,10 @@ pub fn send_staged(
         client = client.with_cancel(c.clone());
     }
     let len = staged.len;
-    let mut counted =
-        crate::pipeline::CountingReader::new(&mut staged.file, progress.unwrap_or_default());
+    let mut counted = crate::snapshot::pipeline::CountingReader::new(
+        &mut staged.file,
+        progress.unwrap_or_default(),
+    );
     let r = client.call(
         "PUT",
         "/v1/snapshot",

@@ -6,11 +6,11 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::meta::SnapshotMeta;
+use crate::go::msgpack;
+use crate::model::secrets::Redactor;
 use crate::model::{Any, Model};
-use crate::msgpack;
-use crate::secrets::Redactor;
-use crate::state::{types, MessageType, Record, RecordSink, StateHeader};
+use crate::snapshot::meta::SnapshotMeta;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink, StateHeader};
 
 /// Which records to print.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +124,7 @@ impl<W: Write> RecordSink for DecodeSink<W> {
             None => serde_json::Value::Null,
         };
         let line = serde_json::json!({ "meta": meta, "last_index": h.last_index });
-        self.write_line(&crate::gojson::to_string_compact(&line))
+        self.write_line(&crate::go::json::to_string_compact(&line))
     }
 
     fn wants_value(&mut self, t: MessageType) -> bool {
@@ -137,7 +137,7 @@ impl<W: Write> RecordSink for DecodeSink<W> {
             return Ok(());
         }
         if let Some(prefix) = &self.filter.kv_prefix {
-            let key = crate::inspect::kv_key(v).unwrap_or_default();
+            let key = crate::report::inspect::kv_key(v).unwrap_or_default();
             if !key.starts_with(prefix) {
                 return Ok(());
             }
@@ -155,7 +155,7 @@ impl<W: Write> RecordSink for DecodeSink<W> {
             typed,
             value: &json,
         };
-        let text = crate::gojson::to_string_compact(&line);
+        let text = crate::go::json::to_string_compact(&line);
         self.printed += 1;
         self.write_line(&text)
     }

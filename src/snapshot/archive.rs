@@ -11,10 +11,10 @@ use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Check, Error, Location, Result};
-use crate::meta::{SnapshotMeta, MAX_META_BYTES};
-use crate::pipeline::{self, CountingReader, LimitedReader};
-use crate::state::{MessageType, RecordSink, StateHeader, StateWalker, TypeStat};
-use crate::tarball::{from_io, go_quote, to_io, TarReader};
+use crate::go::tar::{from_io, go_quote, to_io, TarReader};
+use crate::snapshot::meta::{SnapshotMeta, MAX_META_BYTES};
+use crate::snapshot::pipeline::{self, CountingReader, LimitedReader};
+use crate::snapshot::state::{MessageType, RecordSink, StateHeader, StateWalker, TypeStat};
 
 /// Largest SHA256SUMS accepted; Consul writes 152 bytes.
 const MAX_SUMS_BYTES: u64 = 1 << 20;
@@ -104,7 +104,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_size: None,
             threaded: true,
-            max_record: crate::state::DEFAULT_MAX_RECORD,
+            max_record: crate::snapshot::state::DEFAULT_MAX_RECORD,
             progress: None,
         }
     }
@@ -275,7 +275,7 @@ pub fn read_archive<R: Read + Send + 'static>(
     }
     prefix.truncate(got);
     let is_gzip = got >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b;
-    let is_tar = got >= 512 && crate::tarball::looks_like_tar(&prefix[..512]);
+    let is_tar = got >= 512 && crate::go::tar::looks_like_tar(&prefix[..512]);
     if !is_gzip && !is_tar {
         if let Some(what) = sniff_unsupported(&prefix) {
             return Err(Error::Unsupported(format!(

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::meta::SnapshotMeta;
+use crate::go::msgpack::{self, encode, Value};
+use crate::model::secrets;
 use crate::model::values::to_json;
-use crate::msgpack::{self, encode, Value};
-use crate::secrets;
-use crate::state::{types, MessageType, Record, RecordSink, StateHeader};
+use crate::snapshot::meta::SnapshotMeta;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink, StateHeader};
 
 /// A fresh random UUID (version 4), as Consul's SecretIDs are.
 pub fn random_uuid() -> String {
@@ -16,7 +16,7 @@ pub fn random_uuid() -> String {
     getrandom::fill(&mut b).expect("the operating system provides random bytes");
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::archive::hex(&b);
+    let h = crate::snapshot::archive::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::archive::{self, Input, ReadOptions, Snapshot};
 use crate::error::{Check, Error, Location};
-use crate::msgtype;
-use crate::shape::ShapeSink;
-use crate::state::{types, MessageType};
+use crate::model::shape::ShapeSink;
+use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
+use crate::snapshot::msgtype;
+use crate::snapshot::state::{types, MessageType};
 use crate::version::Version;
 
 /// Options of a verification.
@@ -314,7 +314,10 @@ fn type_checks(
 /// Reads a snapshot with every verify check (structure, hashes, record shapes, cross-checks);
 /// `read` is the reader to use (a file, a download). Returns the snapshot and the warnings.
 pub fn check_with(
-    read: impl FnOnce(&ReadOptions, &mut dyn crate::state::RecordSink) -> Result<Snapshot, Error>,
+    read: impl FnOnce(
+        &ReadOptions,
+        &mut dyn crate::snapshot::state::RecordSink,
+    ) -> Result<Snapshot, Error>,
     opts: &VerifyOptions,
 ) -> Result<(Snapshot, Vec<String>), Error> {
     let read_opts = ReadOptions {

@@ -1,14 +1,14 @@
 //! Restore compatibility: which Consul versions know each record type, and whether a target
 //! version can restore a snapshot.
 //!
-//! The versions come from the one message-type table, [`crate::msgtype`]; record-level
+//! The versions come from the one message-type table, [`crate::snapshot::msgtype`]; record-level
 //! findings (a record a version cannot load although it knows the type) from
-//! [`crate::shape::ProblemSink`].
+//! [`crate::model::shape::ProblemSink`].
 
 use serde::Serialize;
 
-use crate::msgtype;
-use crate::state::MessageType;
+use crate::snapshot::msgtype;
+use crate::snapshot::state::MessageType;
 
 pub use crate::version::Version;
 
@@ -194,7 +194,7 @@ pub fn check_records(
 impl CompatReport {
     /// The report as a table and a verdict line.
     pub fn pretty(&self) -> String {
-        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"Type", b"Records", b"Since", b"Restorable", b"Note"]);
         for t in &self.types {
             let since = t.since.clone().unwrap_or_else(|| {

@@ -4,11 +4,11 @@
 use regex::bytes::Regex;
 use serde::Serialize;
 
-use crate::decode::record_json;
 use crate::error::Result;
-use crate::inspect::kv_key;
-use crate::secrets::Redactor;
-use crate::state::{types, MessageType, Record, RecordSink};
+use crate::model::secrets::Redactor;
+use crate::report::decode::record_json;
+use crate::report::inspect::kv_key;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 
 /// A record that carries a secret in a known field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,7 +112,7 @@ impl RecordSink for ScanSink {
             return Ok(());
         }
         if r.mtype.0 == types::KVS {
-            if let Ok((val, _)) = crate::msgpack::decode(v) {
+            if let Ok((val, _)) = crate::go::msgpack::decode(v) {
                 if let Some(bytes) = val.get("Value").and_then(|x| x.as_bytes()) {
                     for (name, re) in &self.patterns.0 {
                         if re.is_match(bytes) {
@@ -179,7 +179,7 @@ impl ScanReport {
             "Records carrying secrets: {}\n",
             self.secret_records.len()
         ));
-        let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"  Record", b"Field", b"Kind", b"Identity"]);
         for r in &self.secret_records {
             tw.line(&[
@@ -195,7 +195,7 @@ impl ScanReport {
             self.suspect_values.len()
         ));
         if !self.suspect_values.is_empty() {
-            let mut tw = crate::tabwriter::TabWriter::new(0, 2);
+            let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
             tw.line(&[b"  Record", b"Looks like", b"Key"]);
             for v in &self.suspect_values {
                 tw.line(&[

@@ -9,7 +9,7 @@ use std::thread;
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::error::{Check, Error, Location};
-use crate::tarball::to_io;
+use crate::go::tar::to_io;
 
 /// Size of each pipeline buffer.
 pub const BUF_SIZE: usize = 1 << 20;

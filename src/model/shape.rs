@@ -6,10 +6,10 @@
 //! appeared, are in every record Consul ever wrote of that type.
 
 use crate::error::{Check, Error, Location, Result};
+use crate::go::msgpack;
 use crate::model::restorable::{self, RestoreCheck};
 use crate::model::restore_rules::{self, Drift};
-use crate::msgpack;
-use crate::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 use crate::version::Version;
 
 /// The msgpack kind a field must have for Consul to decode it into its Go field.

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::archive::{Input, Snapshot};
 use crate::error::{Error, Result};
-use crate::verify::{self, VerifyOptions};
+use crate::report::verify::{self, VerifyOptions};
+use crate::snapshot::archive::{Input, Snapshot};
 
 /// The file name of a snapshot saved at `unix_ms` with raft index `index`.
 pub fn file_name(unix_ms: u64, index: u64) -> String {
-    let t = crate::insight::rfc3339_utc(unix_ms); // 2026-11-30T12:00:00.123Z
+    let t = crate::report::inspect::details::rfc3339_utc(unix_ms); // 2026-11-30T12:00:00.123Z
     let compact: String = t.chars().filter(|c| *c != '-' && *c != ':').collect();
     format!("consul-{compact}-{index}.snap")
 }
@@ -228,7 +228,7 @@ mod tests {
     }
 
     fn snap_bytes(index: u64) -> Vec<u8> {
-        let meta = crate::meta::SnapshotMeta {
+        let meta = crate::snapshot::meta::SnapshotMeta {
             version: 1,
             id: format!("2-{index}-{}", 1_700_000_000_000 + index * 1000),
             index,
@@ -242,12 +242,12 @@ mod tests {
         let mut state = vec![0x81, 0xa9];
         state.extend_from_slice(b"LastIndex");
         state.push(0x05);
-        let opts = crate::writer::WriteOptions {
+        let opts = crate::write::WriteOptions {
             threads: 1,
             ..Default::default()
         };
         let len = state.len() as u64;
-        crate::writer::write_snapshot(Vec::new(), &meta, &mut &state[..], len, opts)
+        crate::write::write_snapshot(Vec::new(), &meta, &mut &state[..], len, opts)
             .unwrap()
             .1
     }

@@ -13,14 +13,14 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Check, Error, Location, Result};
+use crate::go::tabwriter::TabWriter;
+use crate::model::secrets::Redactor;
 use crate::model::values::go_duration;
 use crate::model::{
     ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Any, Bytes, GoTime, Link, Model,
     Text,
 };
-use crate::secrets::Redactor;
-use crate::state::{types, MessageType, Record, RecordSink};
-use crate::tabwriter::TabWriter;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 
 /// ID of Consul's built-in `global-management` policy.
 pub const GLOBAL_MANAGEMENT_ID: &str = "00000000-0000-0000-0000-000000000001";
@@ -84,7 +84,7 @@ impl RecordSink for AclSink {
                     .at(r.offset, "state.bin"),
             )
         };
-        let (v, _) = crate::msgpack::decode(bytes)
+        let (v, _) = crate::go::msgpack::decode(bytes)
             .map_err(|e| bad(format!("malformed msgpack value: {e}")))?;
         let model = Model::decode_typed(r.mtype, &v).map_err(|e| {
             bad(format!(
@@ -793,7 +793,7 @@ impl Acl {
                 (_, Json::Null) => out.push_str(&format!("{:width$}\n", format!("{k}:"))),
                 (_, v @ (Json::Object(_) | Json::Array(_))) => {
                     out.push_str(&format!("{k}:\n"));
-                    let body = crate::gojson::to_string_indent(v, b"  ");
+                    let body = crate::go::json::to_string_indent(v, b"  ");
                     for line in body.lines() {
                         out.push_str(&format!("   {line}\n"));
                     }

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use serde::Serialize;
 
-use crate::archive::Snapshot;
 use crate::error::Result;
-use crate::inspect::{byte_size, kv_prefix};
-use crate::meta::SnapshotMeta;
-use crate::msgpack::{self, Value};
-use crate::state::{types, MessageType, Record, RecordSink};
-use crate::tabwriter::TabWriter;
+use crate::go::msgpack::{self, Value};
+use crate::go::tabwriter::TabWriter;
+use crate::report::inspect::{byte_size, kv_prefix};
+use crate::snapshot::archive::Snapshot;
+use crate::snapshot::meta::SnapshotMeta;
+use crate::snapshot::state::{types, MessageType, Record, RecordSink};
 
 /// Options of the details report.
 #[derive(Debug, Clone)]

@@ -1,0 +1,8 @@
+//! Reading a snapshot: inputs, gzip, tar members, hashes, meta.json, the state header, the
+//! record walker that feeds a [`state::RecordSink`], and the one message-type table.
+
+pub mod archive;
+pub mod meta;
+pub mod msgtype;
+pub mod pipeline;
+pub mod state;
