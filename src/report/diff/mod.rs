@@ -32,167 +32,9 @@ pub struct DiffOptions {
     /// Show secrets instead of redaction markers.
     pub show_secrets: bool,
 }
+mod passes;
 
-/// Content hashes of one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Hashes {
-    /// Everything, maps compared regardless of entry order.
-    full: u64,
-    /// Everything but CreateIndex/ModifyIndex fields.
-    content: u64,
-}
-
-fn is_index_key(k: &Value<'_>) -> bool {
-    matches!(k.as_bytes(), Some(b"CreateIndex") | Some(b"ModifyIndex"))
-}
-
-/// Hashes a value with maps in key order, optionally skipping raft index fields.
-fn hash_value<H: Hasher>(v: &Value<'_>, skip_indexes: bool, h: &mut H) {
-    match v {
-        Value::Map(entries) => {
-            let mut sorted: Vec<&(Value<'_>, Value<'_>)> = entries
-                .iter()
-                .filter(|(k, _)| !(skip_indexes && is_index_key(k)))
-                .collect();
-            sorted.sort_by(|a, b| a.0.as_bytes().cmp(&b.0.as_bytes()));
-            h.write_u8(b'm');
-            h.write_usize(sorted.len());
-            for (k, val) in sorted {
-                hash_value(k, skip_indexes, h);
-                hash_value(val, skip_indexes, h);
-            }
-        }
-        Value::Array(items) => {
-            h.write_u8(b'a');
-            h.write_usize(items.len());
-            for i in items {
-                hash_value(i, skip_indexes, h);
-            }
-        }
-        Value::Raw(b) | Value::Bin(b) => {
-            h.write_u8(b's');
-            b.hash(h);
-        }
-        Value::Int(i) => {
-            h.write_u8(b'i');
-            h.write_i128(*i as i128);
-        }
-        Value::Uint(u) => {
-            h.write_u8(b'i');
-            h.write_i128(*u as i128);
-        }
-        Value::F32(f) => {
-            h.write_u8(b'f');
-            h.write_u64((*f as f64).to_bits());
-        }
-        Value::F64(f) => {
-            h.write_u8(b'f');
-            h.write_u64(f.to_bits());
-        }
-        Value::Bool(b) => h.write_u8(if *b { b'T' } else { b'F' }),
-        Value::Nil => h.write_u8(b'n'),
-        Value::Ext(t, d) => {
-            h.write_u8(b'x');
-            h.write_i8(*t);
-            d.hash(h);
-        }
-    }
-}
-
-fn hashes(v: &Value<'_>) -> Hashes {
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    hash_value(v, false, &mut a);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    hash_value(v, true, &mut b);
-    Hashes {
-        full: a.finish(),
-        content: b.finish(),
-    }
-}
-
-/// A 128-bit hash of an identity: the maps hold this instead of the identity text, so memory
-/// per record does not depend on key lengths.
-type IdHash = [u64; 2];
-
-fn id_hash(id: &str) -> IdHash {
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    a.write_u8(1);
-    id.hash(&mut a);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    b.write_u8(2);
-    id.hash(&mut b);
-    [a.finish(), b.finish()]
-}
-
-/// `id`, or `id#n` for the n-th occurrence of an identity that repeats.
-fn numbered(id: &str, n: u32) -> String {
-    if n <= 1 {
-        id.to_string()
-    } else {
-        format!("{id}#{n}")
-    }
-}
-
-fn identity(t: MessageType, v: &Value<'_>) -> String {
-    match Model::decode_typed(t, v) {
-        Ok(m) => m.identity().render(t),
-        Err(_) => format!("{}:?", t.name()),
-    }
-}
-
-fn selected(opts: &DiffOptions, t: MessageType, v: &Value<'_>) -> bool {
-    if !opts.types.is_empty() && !opts.types.contains(&t) {
-        return false;
-    }
-    if let Some(p) = &opts.kv_prefix {
-        if !matches!(t.0, types::KVS | types::TOMBSTONE) {
-            return false;
-        }
-        let key = v.get("Key").and_then(|k| k.as_bytes()).unwrap_or_default();
-        return key.starts_with(p);
-    }
-    true
-}
-
-/// Marks an OLD entry that NEW has shown (its hashes are no longer needed).
-const SEEN: Hashes = Hashes {
-    full: u64::MAX,
-    content: u64::MAX,
-};
-
-/// Pass 1: identity hash -> content hashes of OLD: 32 bytes a record in the map, and nothing
-/// that grows with key lengths.
-struct IndexPass<'o> {
-    opts: &'o DiffOptions,
-    map: HashMap<IdHash, Hashes>,
-    /// Identities OLD holds more than once, with how many times (rare: Unknown types).
-    dups: HashMap<IdHash, u32>,
-}
-
-impl RecordSink for IndexPass<'_> {
-    fn wants_value(&mut self, _: MessageType) -> bool {
-        true
-    }
-    fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
-            return Ok(());
-        };
-        if !selected(self.opts, r.mtype, &v) {
-            return Ok(());
-        }
-        let base = identity(r.mtype, &v);
-        let bh = id_hash(&base);
-        let h = if self.map.contains_key(&bh) {
-            let n = self.dups.entry(bh).or_insert(1);
-            *n += 1;
-            id_hash(&numbered(&base, *n))
-        } else {
-            bh
-        };
-        self.map.insert(h, hashes(&v));
-        Ok(())
-    }
-}
+use passes::{id_hash, ClassifyPass, IdHash, IndexPass, OldSidePass, Pending, SEEN};
 
 /// How a record differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -206,120 +48,6 @@ pub enum ChangeKind {
     Changed,
     /// In both, differing only in CreateIndex/ModifyIndex.
     IndexOnly,
-}
-
-/// Pass 2: classify NEW, keep the new side of what is not unchanged.
-struct ClassifyPass<'o> {
-    opts: &'o DiffOptions,
-    old: HashMap<IdHash, Hashes>,
-    changed: BTreeMap<String, (MessageType, ChangeKind, Option<Json>)>,
-    unchanged: BTreeMap<MessageType, u64>,
-    redactor: &'o Redactor,
-}
-
-/// A record's redacted JSON, with a KV value reduced to its size and fingerprint unless
-/// values are shown (so what a diff keeps of a changed record stays small).
-fn record_json(t: MessageType, v: &Value<'_>, redactor: &Redactor, show_values: bool) -> Json {
-    let (model, _) = Model::decode(t, v);
-    let mut json = serde_json::to_value(&model).unwrap_or(Json::Null);
-    redactor.redact(t, &mut json);
-    if t.0 == types::KVS && !show_values {
-        hide_kv_value(&mut json, redactor);
-    }
-    json
-}
-
-impl RecordSink for ClassifyPass<'_> {
-    fn wants_value(&mut self, _: MessageType) -> bool {
-        true
-    }
-    fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
-            return Ok(());
-        };
-        if !selected(self.opts, r.mtype, &v) {
-            return Ok(());
-        }
-        let base = identity(r.mtype, &v);
-        let h = hashes(&v);
-        // The n-th occurrence of an identity in NEW pairs with the n-th in OLD.
-        let mut n = 1;
-        let (id, kind) = loop {
-            let id = numbered(&base, n);
-            let idh = id_hash(&id);
-            match self.old.get_mut(&idh) {
-                Some(old) if *old == SEEN => n += 1,
-                Some(old) => {
-                    let kind = if old.full == h.full {
-                        None
-                    } else if old.content == h.content {
-                        Some(ChangeKind::IndexOnly)
-                    } else {
-                        Some(ChangeKind::Changed)
-                    };
-                    *old = SEEN;
-                    break (id, kind);
-                }
-                None if self.changed.contains_key(&id) => n += 1,
-                None => break (id, Some(ChangeKind::Added)),
-            }
-        };
-        match kind {
-            None => *self.unchanged.entry(r.mtype).or_default() += 1,
-            Some(k) => {
-                let keep = k != ChangeKind::IndexOnly || self.opts.include_indexes;
-                let json =
-                    keep.then(|| record_json(r.mtype, &v, self.redactor, self.opts.show_values));
-                self.changed.insert(id, (r.mtype, k, json));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Pass 3: the identities and old side of changed and removed records.
-struct OldSidePass<'o> {
-    opts: &'o DiffOptions,
-    /// Occurrences so far of the identities OLD holds more than once.
-    dups: HashMap<IdHash, u32>,
-    /// Identity hashes wanted: removed (true) or changed (false).
-    wanted: HashMap<IdHash, bool>,
-    found: HashMap<String, (MessageType, bool, Json)>,
-    redactor: &'o Redactor,
-}
-
-impl RecordSink for OldSidePass<'_> {
-    fn wants_value(&mut self, _: MessageType) -> bool {
-        true
-    }
-    fn record(&mut self, r: &Record<'_>) -> Result<()> {
-        let Ok((v, _)) = msgpack::decode(r.value.unwrap_or_default()) else {
-            return Ok(());
-        };
-        if !selected(self.opts, r.mtype, &v) {
-            return Ok(());
-        }
-        let base = identity(r.mtype, &v);
-        let bh = id_hash(&base);
-        let id = match self.dups.get_mut(&bh) {
-            Some(n) => {
-                *n += 1;
-                numbered(&base, *n)
-            }
-            None => base,
-        };
-        if let Some(removed) = self.wanted.get(&id_hash(&id)) {
-            self.found.insert(
-                id,
-                (
-                    r.mtype,
-                    *removed,
-                    record_json(r.mtype, &v, self.redactor, self.opts.show_values),
-                ),
-            );
-        }
-        Ok(())
-    }
 }
 
 /// Counts of one record type.
@@ -535,8 +263,9 @@ pub fn diff(
     let mut wanted: HashMap<IdHash, bool> = p2
         .changed
         .iter()
-        .filter(|(_, (_, k, _))| {
-            *k == ChangeKind::Changed || (*k == ChangeKind::IndexOnly && opts.include_indexes)
+        .filter(|(_, p)| {
+            p.kind == ChangeKind::Changed
+                || (p.kind == ChangeKind::IndexOnly && opts.include_indexes)
         })
         .map(|(id, _)| (id_hash(id), false))
         .collect();
@@ -559,12 +288,18 @@ pub fn diff(
         archive::read(old, read, &mut p3)?;
     }
     let mut old_side: HashMap<String, Json> = HashMap::new();
-    for (id, (t, removed, json)) in p3.found {
-        if removed {
-            p2.changed
-                .insert(id.clone(), (t, ChangeKind::Removed, None));
+    for (id, old) in p3.found {
+        if old.removed {
+            p2.changed.insert(
+                id.clone(),
+                Pending {
+                    mtype: old.mtype,
+                    kind: ChangeKind::Removed,
+                    new: None,
+                },
+            );
         }
-        old_side.insert(id, json);
+        old_side.insert(id, old.json);
     }
 
     let mut summary: BTreeMap<MessageType, TypeSummary> = BTreeMap::new();
@@ -578,7 +313,15 @@ pub fn diff(
             .unchanged += n;
     }
     let mut changes = Vec::new();
-    for (id, (t, kind, new_json)) in p2.changed {
+    for (
+        id,
+        Pending {
+            mtype: t,
+            kind,
+            new: new_json,
+        },
+    ) in p2.changed
+    {
         let s = summary.entry(t).or_insert_with(|| TypeSummary {
             type_name: t.name(),
             ..Default::default()
