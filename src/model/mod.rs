@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use values::{Any, Bytes, GoDuration, GoTime, Text};
 
 use crate::go::msgpack::{self, Value};
-use crate::snapshot::state::{types, MessageType};
+use crate::snapshot::state::MessageType;
 
 /// Keys of a record that the model does not name, kept as they were.
 pub type Extra = BTreeMap<String, Any>;
@@ -536,30 +536,30 @@ fn typed<'a, T: Deserialize<'a>>(v: &Value<'a>) -> Result<T, String> {
 impl Model {
     /// Decodes a record value of type `t` through its typed model.
     pub fn decode_typed(t: MessageType, v: &Value<'_>) -> Result<Model, String> {
-        Ok(match t.0 {
-            types::REGISTER => Model::Register(Box::new(typed(v)?)),
-            types::KVS => Model::Kvs(typed(v)?),
-            types::SESSION => Model::Session(typed(v)?),
-            types::TOMBSTONE => Model::Tombstone(typed(v)?),
-            types::COORDINATE_BATCH_UPDATE => Model::Coordinates(typed(v)?),
-            types::PREPARED_QUERY => Model::PreparedQuery(typed(v)?),
-            types::AUTOPILOT => Model::Autopilot(typed(v)?),
-            types::INTENTION => Model::Intention(typed(v)?),
-            types::CONNECT_CA => Model::CARoot(Box::new(typed(v)?)),
-            types::CONNECT_CA_PROVIDER_STATE => Model::CAProviderState(typed(v)?),
-            types::CONNECT_CA_CONFIG => Model::CAConfig(typed(v)?),
-            types::INDEX => Model::Index(typed(v)?),
-            types::ACL_TOKEN => Model::ACLToken(Box::new(typed(v)?)),
-            types::ACL_POLICY => Model::ACLPolicy(typed(v)?),
-            types::CONFIG_ENTRY => Model::ConfigEntry(config_entry(v)?),
-            types::ACL_ROLE => Model::ACLRole(typed(v)?),
-            types::ACL_BINDING_RULE => Model::ACLBindingRule(typed(v)?),
-            types::ACL_AUTH_METHOD => Model::ACLAuthMethod(typed(v)?),
-            types::CHUNKING_STATE => Model::ChunkingState(typed(v)?),
-            types::FEDERATION_STATE => Model::FederationState(typed(v)?),
-            types::SYSTEM_METADATA => Model::SystemMetadata(typed(v)?),
-            types::SERVICE_VIRTUAL_IP => Model::ServiceVirtualIP(typed(v)?),
-            types::FREE_VIRTUAL_IP => Model::FreeVirtualIP(typed(v)?),
+        Ok(match t {
+            MessageType::REGISTER => Model::Register(Box::new(typed(v)?)),
+            MessageType::KVS => Model::Kvs(typed(v)?),
+            MessageType::SESSION => Model::Session(typed(v)?),
+            MessageType::TOMBSTONE => Model::Tombstone(typed(v)?),
+            MessageType::COORDINATE_BATCH_UPDATE => Model::Coordinates(typed(v)?),
+            MessageType::PREPARED_QUERY => Model::PreparedQuery(typed(v)?),
+            MessageType::AUTOPILOT => Model::Autopilot(typed(v)?),
+            MessageType::INTENTION => Model::Intention(typed(v)?),
+            MessageType::CONNECT_CA => Model::CARoot(Box::new(typed(v)?)),
+            MessageType::CONNECT_CA_PROVIDER_STATE => Model::CAProviderState(typed(v)?),
+            MessageType::CONNECT_CA_CONFIG => Model::CAConfig(typed(v)?),
+            MessageType::INDEX => Model::Index(typed(v)?),
+            MessageType::ACL_TOKEN => Model::ACLToken(Box::new(typed(v)?)),
+            MessageType::ACL_POLICY => Model::ACLPolicy(typed(v)?),
+            MessageType::CONFIG_ENTRY => Model::ConfigEntry(config_entry(v)?),
+            MessageType::ACL_ROLE => Model::ACLRole(typed(v)?),
+            MessageType::ACL_BINDING_RULE => Model::ACLBindingRule(typed(v)?),
+            MessageType::ACL_AUTH_METHOD => Model::ACLAuthMethod(typed(v)?),
+            MessageType::CHUNKING_STATE => Model::ChunkingState(typed(v)?),
+            MessageType::FEDERATION_STATE => Model::FederationState(typed(v)?),
+            MessageType::SYSTEM_METADATA => Model::SystemMetadata(typed(v)?),
+            MessageType::SERVICE_VIRTUAL_IP => Model::ServiceVirtualIP(typed(v)?),
+            MessageType::FREE_VIRTUAL_IP => Model::FreeVirtualIP(typed(v)?),
             _ => return Err(format!("no typed model for {}", t.name())),
         })
     }

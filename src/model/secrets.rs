@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value as Json;
 use sha2::Sha256;
 
-use crate::snapshot::state::{types, MessageType};
+use crate::snapshot::state::MessageType;
 
 /// A secret found in a record: where it is and what kind of secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -143,30 +143,30 @@ pub fn find(t: MessageType, value: &Json) -> Vec<SecretField> {
             });
         }
     };
-    match t.0 {
+    match t {
         // "anonymous" is the well-known SecretID of Consul's anonymous token, not a secret.
-        types::ACL_TOKEN if value.get("SecretID").and_then(|s| s.as_str()) != Some("anonymous") => {
+        MessageType::ACL_TOKEN if value.get("SecretID").and_then(|s| s.as_str()) != Some("anonymous") => {
             field("SecretID", "acl-secret-id")
         }
-        types::PREPARED_QUERY => field("Token", "token"),
-        types::CONNECT_CA => field("SigningKey", "private-key"),
-        types::CONNECT_CA_PROVIDER_STATE => field("PrivateKey", "private-key"),
-        types::ACL => field("ID", "acl-secret-id"),
-        types::SYSTEM_METADATA
+        MessageType::PREPARED_QUERY => field("Token", "token"),
+        MessageType::CONNECT_CA => field("SigningKey", "private-key"),
+        MessageType::CONNECT_CA_PROVIDER_STATE => field("PrivateKey", "private-key"),
+        MessageType::ACL => field("ID", "acl-secret-id"),
+        MessageType::SYSTEM_METADATA
             if value.get("Key").and_then(|k| k.as_str()) == Some("server-management-token") => {
                 field("Value", "token")
             }
-        types::CONNECT_CA_CONFIG | types::ACL_AUTH_METHOD => {
+        MessageType::CONNECT_CA_CONFIG | MessageType::ACL_AUTH_METHOD => {
             if let Some(c) = value.get("Config") {
                 config_secrets(c, "/Config", &mut out);
             }
         }
-        types::CONFIG_ENTRY => {
+        MessageType::CONFIG_ENTRY => {
             if let Some(e) = value.get("Entry") {
                 config_secrets(e, "/Entry", &mut out);
             }
         }
-        types::PEERING_SECRET
+        MessageType::PEERING_SECRET
             // The whole value: the JSON pointer "" names the root.
             if !value.is_null() => {
                 out.push(SecretField {
@@ -189,8 +189,8 @@ mod tests {
         let r = Redactor::new_random();
         let mut a = json!({"AccessorID": "a", "SecretID": "s3cr3t"});
         let mut b = json!({"AccessorID": "b", "SecretID": "s3cr3t"});
-        let found = r.redact(MessageType(types::ACL_TOKEN), &mut a);
-        r.redact(MessageType(types::ACL_TOKEN), &mut b);
+        let found = r.redact(MessageType::ACL_TOKEN, &mut a);
+        r.redact(MessageType::ACL_TOKEN, &mut b);
         assert_eq!(
             found,
             vec![SecretField {
@@ -203,7 +203,7 @@ mod tests {
         assert!(!a.to_string().contains("s3cr3t"));
         // Another run, another key: the marker differs.
         let mut c = json!({"SecretID": "s3cr3t"});
-        Redactor::new_random().redact(MessageType(types::ACL_TOKEN), &mut c);
+        Redactor::new_random().redact(MessageType::ACL_TOKEN, &mut c);
         assert_ne!(a["SecretID"], c["SecretID"]);
     }
 
@@ -212,7 +212,7 @@ mod tests {
         let r = Redactor::new_random();
         let mut v = json!({"Provider": "vault", "Config": {"Address": "https://v", "Token": "hvs.x",
             "RootPKIPath": "pki", "IntermediateCertTTL": "8760h", "AWS": {"SecretAccessKey": "k", "AccessKeyId": "id"}}});
-        let found = r.redact(MessageType(types::CONNECT_CA_CONFIG), &mut v);
+        let found = r.redact(MessageType::CONNECT_CA_CONFIG, &mut v);
         let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
         paths.sort();
         assert_eq!(
@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(v["Config"]["RootPKIPath"], "pki");
         assert!(!v.to_string().contains("hvs.x"));
         let mut shown = json!({"SecretID": "x"});
-        Redactor::showing().redact(MessageType(types::ACL_TOKEN), &mut shown);
+        Redactor::showing().redact(MessageType::ACL_TOKEN, &mut shown);
         assert_eq!(shown["SecretID"], "x");
     }
 }

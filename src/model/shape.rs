@@ -9,7 +9,7 @@ use crate::error::{Check, Error, Location, Result};
 use crate::go::msgpack;
 use crate::model::restorable::{self, RestoreCheck};
 use crate::model::restore_rules::{self, Drift};
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 use crate::version::Version;
 
 /// The msgpack kind a field must have for Consul to decode it into its Go field.
@@ -58,15 +58,15 @@ enum Outline {
 fn outline(t: MessageType) -> Option<Outline> {
     use Kind::*;
     use Outline::*;
-    Some(match t.0 {
-        types::REGISTER => Map(&[
+    Some(match t {
+        MessageType::REGISTER => Map(&[
             ("Address", S),
             ("Check", MN),
             ("Datacenter", S),
             ("Node", S),
             ("Service", MN),
         ]),
-        types::KVS | types::TOMBSTONE => Map(&[
+        MessageType::KVS | MessageType::TOMBSTONE => Map(&[
             ("CreateIndex", U),
             ("Flags", U),
             ("Key", S),
@@ -75,44 +75,47 @@ fn outline(t: MessageType) -> Option<Outline> {
             ("Session", S),
             ("Value", RN),
         ]),
-        types::SESSION => Map(&[
+        MessageType::SESSION => Map(&[
             ("CreateIndex", U),
             ("ID", S),
             ("ModifyIndex", U),
             ("Node", S),
         ]),
-        types::ACL => Map(&[("ID", S), ("Name", S), ("Rules", S), ("Type", S)]),
-        types::COORDINATE_BATCH_UPDATE => ArrayOfMaps(&[("Coord", MN), ("Node", S)]),
-        types::PREPARED_QUERY => Map(&[("ID", S), ("Name", S), ("Service", MN)]),
-        types::AUTOPILOT => Map(&[
+        MessageType::ACL => Map(&[("ID", S), ("Name", S), ("Rules", S), ("Type", S)]),
+        MessageType::COORDINATE_BATCH_UPDATE => ArrayOfMaps(&[("Coord", MN), ("Node", S)]),
+        MessageType::PREPARED_QUERY => Map(&[("ID", S), ("Name", S), ("Service", MN)]),
+        MessageType::AUTOPILOT => Map(&[
             ("CleanupDeadServers", B),
             ("LastContactThreshold", I),
             ("MaxTrailingLogs", U),
         ]),
-        types::INTENTION => Map(&[
+        MessageType::INTENTION => Map(&[
             ("Action", S),
             ("DestinationName", S),
             ("ID", S),
             ("SourceName", S),
         ]),
-        types::CONNECT_CA => Map(&[("Active", B), ("ID", S), ("Name", S), ("RootCert", S)]),
-        types::CONNECT_CA_PROVIDER_STATE => Map(&[("ID", S), ("PrivateKey", S), ("RootCert", S)]),
-        types::CONNECT_CA_CONFIG => Map(&[("Config", MN), ("Provider", S)]),
-        types::INDEX => Map(&[("Key", S), ("Value", U)]),
-        types::ACL_TOKEN => Map(&[("AccessorID", S), ("SecretID", S)]),
-        types::ACL_POLICY => Map(&[("ID", S), ("Name", S), ("Rules", S)]),
-        types::CONFIG_ENTRY => Raw,
-        types::ACL_ROLE => Map(&[("ID", S), ("Name", S)]),
-        types::ACL_BINDING_RULE => Map(&[("AuthMethod", S), ("ID", S)]),
-        types::ACL_AUTH_METHOD => Map(&[("Name", S), ("Type", S)]),
-        types::CHUNKING_STATE => Map(&[("ChunkMap", MN)]),
-        types::FEDERATION_STATE => Map(&[("State", MN)]),
-        types::SYSTEM_METADATA => Map(&[("Key", S), ("Value", S)]),
-        types::SERVICE_VIRTUAL_IP => Map(&[("IP", RN), ("Service", MN)]),
-        types::FREE_VIRTUAL_IP => Map(&[("IP", RN)]),
-        types::PEERING | types::PEERING_TRUST_BUNDLE | types::PEERING_SECRET | types::RESOURCE => {
-            Raw
+        MessageType::CONNECT_CA => Map(&[("Active", B), ("ID", S), ("Name", S), ("RootCert", S)]),
+        MessageType::CONNECT_CA_PROVIDER_STATE => {
+            Map(&[("ID", S), ("PrivateKey", S), ("RootCert", S)])
         }
+        MessageType::CONNECT_CA_CONFIG => Map(&[("Config", MN), ("Provider", S)]),
+        MessageType::INDEX => Map(&[("Key", S), ("Value", U)]),
+        MessageType::ACL_TOKEN => Map(&[("AccessorID", S), ("SecretID", S)]),
+        MessageType::ACL_POLICY => Map(&[("ID", S), ("Name", S), ("Rules", S)]),
+        MessageType::CONFIG_ENTRY => Raw,
+        MessageType::ACL_ROLE => Map(&[("ID", S), ("Name", S)]),
+        MessageType::ACL_BINDING_RULE => Map(&[("AuthMethod", S), ("ID", S)]),
+        MessageType::ACL_AUTH_METHOD => Map(&[("Name", S), ("Type", S)]),
+        MessageType::CHUNKING_STATE => Map(&[("ChunkMap", MN)]),
+        MessageType::FEDERATION_STATE => Map(&[("State", MN)]),
+        MessageType::SYSTEM_METADATA => Map(&[("Key", S), ("Value", S)]),
+        MessageType::SERVICE_VIRTUAL_IP => Map(&[("IP", RN), ("Service", MN)]),
+        MessageType::FREE_VIRTUAL_IP => Map(&[("IP", RN)]),
+        MessageType::PEERING
+        | MessageType::PEERING_TRUST_BUNDLE
+        | MessageType::PEERING_SECRET
+        | MessageType::RESOURCE => Raw,
         _ => return None,
     })
 }
@@ -355,22 +358,22 @@ mod tests {
                 _ => msgpack::encode::uint(&mut kv, 1),
             }
         }
-        assert!(check(MessageType(types::KVS), &kv).is_ok());
+        assert!(check(MessageType::KVS, &kv).is_ok());
         let mut bad = kv.clone();
         let at = bad.len() - 2; // the Value: a string; make it a map
         bad[at] = 0x80;
         bad.pop();
-        assert!(check(MessageType(types::KVS), &bad)
+        assert!(check(MessageType::KVS, &bad)
             .unwrap_err()
             .contains("field Value: a map where Consul decodes a Go []byte"));
         // Missing fields decode as zero values; an empty node name is what Consul refuses.
-        assert!(check(MessageType(types::REGISTER), &kv)
+        assert!(check(MessageType::REGISTER, &kv)
             .unwrap_err()
             .contains("field Node: is empty"));
-        assert!(check(MessageType(types::INDEX), &[0x81, 0x01, 0x02])
+        assert!(check(MessageType::INDEX, &[0x81, 0x01, 0x02])
             .unwrap_err()
             .contains("as a map key"));
-        assert!(check(MessageType(types::CONFIG_ENTRY), &[0x80]).is_err());
+        assert!(check(MessageType::CONFIG_ENTRY, &[0x80]).is_err());
         assert!(check(MessageType(200), &[0x80]).is_ok());
     }
 }

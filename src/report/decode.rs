@@ -10,7 +10,7 @@ use crate::go::msgpack;
 use crate::model::secrets::Redactor;
 use crate::model::{Any, Model};
 use crate::snapshot::meta::SnapshotMeta;
-use crate::snapshot::state::{types, MessageType, Record, RecordSink, StateHeader};
+use crate::snapshot::state::{MessageType, Record, RecordSink, StateHeader};
 
 /// Which records to print.
 #[derive(Debug, Clone, Default)]
@@ -23,7 +23,7 @@ pub struct Filter {
 
 impl Filter {
     fn type_ok(&self, t: MessageType) -> bool {
-        let kv = matches!(t.0, types::KVS | types::TOMBSTONE);
+        let kv = matches!(t, MessageType::KVS | MessageType::TOMBSTONE);
         (self.types.is_empty() || self.types.contains(&t)) && (self.kv_prefix.is_none() || kv)
     }
 }

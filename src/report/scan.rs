@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::model::secrets::Redactor;
 use crate::report::decode::record_json;
 use crate::report::inspect::kv_key;
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 
 /// A record that carries a secret in a known field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,18 +86,18 @@ impl Default for ScanSink {
 
 fn may_hold_secrets(t: MessageType) -> bool {
     matches!(
-        t.0,
-        types::KVS
-            | types::ACL
-            | types::ACL_TOKEN
-            | types::PREPARED_QUERY
-            | types::CONNECT_CA
-            | types::CONNECT_CA_PROVIDER_STATE
-            | types::CONNECT_CA_CONFIG
-            | types::ACL_AUTH_METHOD
-            | types::CONFIG_ENTRY
-            | types::SYSTEM_METADATA
-            | types::PEERING_SECRET
+        t,
+        MessageType::KVS
+            | MessageType::ACL
+            | MessageType::ACL_TOKEN
+            | MessageType::PREPARED_QUERY
+            | MessageType::CONNECT_CA
+            | MessageType::CONNECT_CA_PROVIDER_STATE
+            | MessageType::CONNECT_CA_CONFIG
+            | MessageType::ACL_AUTH_METHOD
+            | MessageType::CONFIG_ENTRY
+            | MessageType::SYSTEM_METADATA
+            | MessageType::PEERING_SECRET
     )
 }
 
@@ -111,7 +111,7 @@ impl RecordSink for ScanSink {
         if !may_hold_secrets(r.mtype) {
             return Ok(());
         }
-        if r.mtype.0 == types::KVS {
+        if r.mtype == MessageType::KVS {
             if let Ok((val, _)) = crate::go::msgpack::decode(v) {
                 if let Some(bytes) = val.get("Value").and_then(|x| x.as_bytes()) {
                     for (name, re) in &self.patterns.0 {
@@ -131,7 +131,7 @@ impl RecordSink for ScanSink {
         }
         let (mut json, id, _) = record_json(r.mtype, v, &Redactor::showing());
         let found = self.redactor.redact(r.mtype, &mut json);
-        if r.mtype.0 == types::ACL_TOKEN && found.is_empty() {
+        if r.mtype == MessageType::ACL_TOKEN && found.is_empty() {
             // The anonymous token: its SecretID is the well-known value "anonymous".
             self.records.push(SecretRecord {
                 id,

@@ -11,7 +11,7 @@ use crate::error::{Check, Error, Location};
 use crate::model::shape::ShapeSink;
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use crate::snapshot::msgtype;
-use crate::snapshot::state::{types, MessageType};
+use crate::snapshot::state::MessageType;
 use crate::version::Version;
 
 /// Options of a verification.
@@ -161,7 +161,7 @@ fn cross_checks(
             Location::member("state.bin").at(0, "state.bin"),
         ));
     }
-    let chunking = snap.stats[types::CHUNKING_STATE as usize].count;
+    let chunking = snap.stats[MessageType::CHUNKING_STATE.0 as usize].count;
     if chunking > 1 {
         return Err(Error::invalid(
             Check::Consistency,
@@ -169,7 +169,7 @@ fn cross_checks(
             Location::member("state.bin"),
         ));
     }
-    if chunking == 1 && snap.last_type != Some(MessageType(types::CHUNKING_STATE)) {
+    if chunking == 1 && snap.last_type != Some(MessageType::CHUNKING_STATE) {
         return Err(Error::invalid(
             Check::Consistency,
             "ChunkingState is not the last record; Consul always writes it last",

@@ -8,7 +8,7 @@ use crate::go::msgpack::{self, encode, Value};
 use crate::model::secrets;
 use crate::model::values::to_json;
 use crate::snapshot::meta::SnapshotMeta;
-use crate::snapshot::state::{types, MessageType, Record, RecordSink, StateHeader};
+use crate::snapshot::state::{MessageType, Record, RecordSink, StateHeader};
 
 /// A fresh random UUID (version 4), as Consul's SecretIDs are.
 pub fn random_uuid() -> String {
@@ -85,7 +85,7 @@ fn encode_with(
 pub fn redact_value(t: MessageType, value: &[u8]) -> Result<Option<(Vec<u8>, Vec<&'static str>)>> {
     let (v, _) = msgpack::decode(value)
         .map_err(|e| Error::Usage(format!("cannot decode a {} record: {e}", t.name())))?;
-    if t.0 == types::CONFIG_ENTRY {
+    if t == MessageType::CONFIG_ENTRY {
         return redact_config_entry(&v);
     }
     let found = secrets::find(t, &to_json(&v));
@@ -121,7 +121,7 @@ fn redact_config_entry(v: &Value<'_>) -> Result<Option<(Vec<u8>, Vec<&'static st
     let mut found = Vec::new();
     if let Some(e) = Some(to_json(target)) {
         let wrapped = serde_json::json!({ "Entry": e });
-        found = secrets::find(MessageType(types::CONFIG_ENTRY), &wrapped);
+        found = secrets::find(MessageType::CONFIG_ENTRY, &wrapped);
     }
     if found.is_empty() {
         return Ok(None);
@@ -222,7 +222,7 @@ impl<W: Write> RecordSink for RedactSink<W> {
 
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
         let v = r.value.expect("every value was requested");
-        if r.mtype.0 == types::PEERING_SECRET {
+        if r.mtype == MessageType::PEERING_SECRET {
             self.dropped += 1;
             *self.replaced.entry("peering-secret").or_default() += 1;
             return Ok(());
@@ -262,9 +262,7 @@ mod tests {
         encode::bool(&mut t, false);
         encode::raw(&mut t, b"SecretID");
         encode::raw(&mut t, b"11111111-2222-3333-4444-555555555555");
-        let (new, kinds) = redact_value(MessageType(types::ACL_TOKEN), &t)
-            .unwrap()
-            .unwrap();
+        let (new, kinds) = redact_value(MessageType::ACL_TOKEN, &t).unwrap().unwrap();
         assert_eq!(kinds, vec!["acl-secret-id"]);
         assert_eq!(new.len(), t.len());
         assert_eq!(&new[..new.len() - 36], &t[..t.len() - 36]);

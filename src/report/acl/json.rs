@@ -154,7 +154,7 @@ impl Acl {
         put_text(&mut m, "Description", &a.Description);
         put_text(&mut m, "TokenLocality", &a.TokenLocality);
         let mut wrapped = serde_json::json!({ "Config": sort_keys(&a.Config.0) });
-        r.redact(MessageType(types::ACL_AUTH_METHOD), &mut wrapped);
+        r.redact(MessageType::ACL_AUTH_METHOD, &mut wrapped);
         m.insert("Config".into(), wrapped["Config"].take());
         m.insert("CreateIndex".into(), a.CreateIndex.into());
         m.insert("ModifyIndex".into(), a.ModifyIndex.into());

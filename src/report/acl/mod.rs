@@ -20,7 +20,7 @@ use crate::model::{
     ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Any, Bytes, GoTime, Link, Model,
     Text,
 };
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 
 mod audit;
 mod json;
@@ -62,12 +62,12 @@ pub struct AclSink {
 
 fn is_acl_type(t: MessageType) -> bool {
     matches!(
-        t.0,
-        types::ACL_TOKEN
-            | types::ACL_POLICY
-            | types::ACL_ROLE
-            | types::ACL_AUTH_METHOD
-            | types::ACL_BINDING_RULE
+        t,
+        MessageType::ACL_TOKEN
+            | MessageType::ACL_POLICY
+            | MessageType::ACL_ROLE
+            | MessageType::ACL_AUTH_METHOD
+            | MessageType::ACL_BINDING_RULE
     )
 }
 

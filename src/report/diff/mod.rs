@@ -16,7 +16,7 @@ use crate::go::msgpack::{self, Value};
 use crate::model::secrets::Redactor;
 use crate::model::Model;
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 
 /// Options of a diff.
 #[derive(Debug, Clone, Default)]
@@ -173,8 +173,8 @@ fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
             .unwrap_or("")
             .to_string()
     };
-    match t.0 {
-        types::KVS => match kv_value(json) {
+    match t {
+        MessageType::KVS => match kv_value(json) {
             Some(v) => format!(
                 "{} bytes, fingerprint {}, flags {}",
                 v.len(),
@@ -188,9 +188,9 @@ fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
                 json["Flags"]
             ),
         },
-        types::ACL_TOKEN => format!("{:?}", s("Description")),
-        types::ACL_POLICY | types::ACL_ROLE | types::ACL_AUTH_METHOD => s("Name"),
-        types::REGISTER => match (json.get("Service"), json.get("Check")) {
+        MessageType::ACL_TOKEN => format!("{:?}", s("Description")),
+        MessageType::ACL_POLICY | MessageType::ACL_ROLE | MessageType::ACL_AUTH_METHOD => s("Name"),
+        MessageType::REGISTER => match (json.get("Service"), json.get("Check")) {
             (Some(sv), _) if !sv.is_null() => format!(
                 "service {} port {}",
                 sv["Service"].as_str().unwrap_or(""),
@@ -203,14 +203,14 @@ fn describe(t: MessageType, json: &Json, redactor: &Redactor) -> String {
             ),
             _ => format!("node at {}", s("Address")),
         },
-        types::CONNECT_CA => {
+        MessageType::CONNECT_CA => {
             if json.get("Active").and_then(|a| a.as_bool()) == Some(true) {
                 format!("ACTIVE root {:?}", s("Name"))
             } else {
                 format!("root {:?}", s("Name"))
             }
         }
-        types::INTENTION => format!(
+        MessageType::INTENTION => format!(
             "{} -> {}: {}",
             s("SourceName"),
             s("DestinationName"),
@@ -332,7 +332,7 @@ pub fn diff(
             ChangeKind::Changed => s.changed += 1,
             ChangeKind::IndexOnly => s.index_only += 1,
         }
-        let bookkeeping = t.0 == types::INDEX || kind == ChangeKind::IndexOnly;
+        let bookkeeping = t == MessageType::INDEX || kind == ChangeKind::IndexOnly;
         if bookkeeping && !opts.include_indexes {
             continue;
         }
@@ -344,7 +344,7 @@ pub fn diff(
             .unwrap_or(Json::Null);
         let summary_text = describe(t, &shown, &redactor);
         let mut text_diffs = BTreeMap::new();
-        if t.0 == types::KVS && opts.show_values {
+        if t == MessageType::KVS && opts.show_values {
             if let (Some(o), Some(n)) = (
                 old_json.as_ref().and_then(kv_value),
                 new_json.as_ref().and_then(kv_value),
@@ -368,7 +368,7 @@ pub fn diff(
                     .iter()
                     .any(|p| f.path == *p || f.path.starts_with(&format!("{p}/")))
             });
-            if t.0 == types::ACL_POLICY {
+            if t == MessageType::ACL_POLICY {
                 if let (Some(a), Some(b)) = (o["Rules"].as_str(), n["Rules"].as_str()) {
                     if a != b {
                         text_diffs.insert("/Rules".to_string(), unified(a, b));

@@ -114,7 +114,7 @@ pub(super) fn selected(opts: &DiffOptions, t: MessageType, v: &Value<'_>) -> boo
         return false;
     }
     if let Some(p) = &opts.kv_prefix {
-        if !matches!(t.0, types::KVS | types::TOMBSTONE) {
+        if !matches!(t, MessageType::KVS | MessageType::TOMBSTONE) {
             return false;
         }
         let key = v.get("Key").and_then(|k| k.as_bytes()).unwrap_or_default();
@@ -198,7 +198,7 @@ pub(super) fn record_json(
     let (model, _) = Model::decode(t, v);
     let mut json = serde_json::to_value(&model).unwrap_or(Json::Null);
     redactor.redact(t, &mut json);
-    if t.0 == types::KVS && !show_values {
+    if t == MessageType::KVS && !show_values {
         hide_kv_value(&mut json, redactor);
     }
     json

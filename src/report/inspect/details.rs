@@ -11,7 +11,7 @@ use crate::go::tabwriter::TabWriter;
 use crate::report::inspect::{byte_size, kv_prefix};
 use crate::snapshot::archive::Snapshot;
 use crate::snapshot::meta::SnapshotMeta;
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 
 /// Options of the details report.
 #[derive(Debug, Clone)]
@@ -296,12 +296,12 @@ impl DetailsSink {
 impl RecordSink for DetailsSink {
     fn wants_value(&mut self, t: MessageType) -> bool {
         matches!(
-            t.0,
-            types::KVS
-                | types::REGISTER
-                | types::SESSION
-                | types::COORDINATE_BATCH_UPDATE
-                | types::TOMBSTONE
+            t,
+            MessageType::KVS
+                | MessageType::REGISTER
+                | MessageType::SESSION
+                | MessageType::COORDINATE_BATCH_UPDATE
+                | MessageType::TOMBSTONE
         ) || self.opts.top > 0
     }
 
@@ -310,8 +310,8 @@ impl RecordSink for DetailsSink {
         let value = msgpack::decode(bytes).ok().map(|(v, _)| v);
         let mut subject = String::new();
         if let Some(v) = &value {
-            match r.mtype.0 {
-                types::KVS => {
+            match r.mtype {
+                MessageType::KVS => {
                     let key = v.get("Key").and_then(|k| k.as_bytes()).unwrap_or_default();
                     let value_len = v
                         .get("Value")
@@ -336,13 +336,13 @@ impl RecordSink for DetailsSink {
                     p.value_bytes += value_len;
                     p.record_bytes += r.consul_size;
                 }
-                types::REGISTER => subject = self.register(v, r.consul_size),
-                types::SESSION => {
+                MessageType::REGISTER => subject = self.register(v, r.consul_size),
+                MessageType::SESSION => {
                     let node = str_of(v.get("Node"));
                     self.nodes.entry(node.clone()).or_default().sessions += 1;
                     subject = format!("{node}/session {}", str_of(v.get("ID")));
                 }
-                types::COORDINATE_BATCH_UPDATE => {
+                MessageType::COORDINATE_BATCH_UPDATE => {
                     if let Value::Array(items) = v {
                         for c in items {
                             let node = str_of(c.get("Node"));
@@ -351,12 +351,12 @@ impl RecordSink for DetailsSink {
                         }
                     }
                 }
-                types::TOMBSTONE => {
+                MessageType::TOMBSTONE => {
                     self.tombstones += 1;
                     subject = str_of(v.get("Key"));
                 }
                 // A legacy ACL's ID is its secret: never show it.
-                types::ACL => subject = str_of(v.get("Name")),
+                MessageType::ACL => subject = str_of(v.get("Name")),
                 _ => {
                     for k in ["Key", "Name", "ID", "AccessorID"] {
                         let s = str_of(v.get(k));

@@ -11,7 +11,7 @@ use crate::go::msgpack;
 use crate::go::tabwriter::TabWriter;
 use crate::snapshot::archive::Snapshot;
 use crate::snapshot::meta::SnapshotMeta;
-use crate::snapshot::state::{types, MessageType, Record, RecordSink};
+use crate::snapshot::state::{MessageType, Record, RecordSink};
 
 /// Options of the KV breakdown (`-kvdetails`, `-kvdepth`, `-kvfilter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,11 +89,11 @@ pub fn kv_key(value: &[u8]) -> Option<Vec<u8>> {
 
 impl RecordSink for KvStats {
     fn wants_value(&mut self, mtype: MessageType) -> bool {
-        self.opts.enabled && mtype.0 == types::KVS
+        self.opts.enabled && mtype == MessageType::KVS
     }
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
         // Another sink may have asked for values of other types: count only KVS records.
-        if !self.opts.enabled || r.mtype.0 != types::KVS {
+        if !self.opts.enabled || r.mtype != MessageType::KVS {
             return Ok(());
         }
         if let Some(v) = r.value {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::go::msgpack::encode as e;
-use crate::snapshot::state::types;
+use crate::snapshot::msgtype::MessageType;
 
 mod records;
 
@@ -52,8 +52,8 @@ struct Out<'w, W: Write> {
 }
 
 impl<W: Write> Out<'_, W> {
-    fn record(&mut self, t: u8) -> io::Result<()> {
-        self.w.write_all(&[t])?;
+    fn record(&mut self, t: MessageType) -> io::Result<()> {
+        self.w.write_all(&[t.0])?;
         self.w.write_all(&self.rec)?;
         self.len += 1 + self.rec.len() as u64;
         self.rec.clear();
@@ -89,14 +89,14 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
         let addr = format!("10.{}.{}.{}", n / 65536 % 256, n / 256 % 256, n % 256);
         idx += 1;
         register_node(&mut o.rec, &node, &uuid(&mut rng), &addr, idx);
-        o.record(types::REGISTER)?;
+        o.record(MessageType::REGISTER)?;
         for s in 0..2 {
             let name = ["web", "api", "db", "cache"][((n + s) % 4) as usize];
             let id = format!("{name}-{n}-{s}");
             buf.clear();
             service(&mut buf, name, &id, 8000 + s, idx);
             register_with(&mut o.rec, &node, &addr, idx, Some(&buf), None);
-            o.record(types::REGISTER)?;
+            o.record(MessageType::REGISTER)?;
         }
         for s in 0..2 {
             let name = ["web", "api", "db", "cache"][((n + s) % 4) as usize];
@@ -115,7 +115,7 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
                 idx,
             );
             register_with(&mut o.rec, &node, &addr, idx, None, Some(&buf2));
-            o.record(types::REGISTER)?;
+            o.record(MessageType::REGISTER)?;
         }
     }
     for n in 0..nodes.min(64) {
@@ -143,16 +143,16 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
         e::raw(&mut o.rec, format!("node-{n:05}").as_bytes());
         key(&mut o.rec, "Segment");
         e::raw(&mut o.rec, b"");
-        o.record(types::COORDINATE_BATCH_UPDATE)?;
+        o.record(MessageType::COORDINATE_BATCH_UPDATE)?;
     }
     let sessions: Vec<String> = (0..nodes.min(32)).map(|_| uuid(&mut rng)).collect();
     for (i, s) in sessions.iter().enumerate() {
         session(&mut o.rec, s, &format!("node-{i:05}"), idx);
-        o.record(types::SESSION)?;
+        o.record(MessageType::SESSION)?;
     }
     for t in 0..(nodes / 4).max(3) {
         token(&mut o.rec, &mut rng, t, idx);
-        o.record(types::ACL_TOKEN)?;
+        o.record(MessageType::ACL_TOKEN)?;
     }
     // KV: nested keys in sorted order, values from 10 B to 64 KiB, mostly text.
     let mut value = vec![0u8; 65536];
@@ -193,7 +193,7 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
             }
         }
         kv(&mut o.rec, k.as_bytes(), v, flags, idx.min(last_index));
-        o.record(types::KVS)?;
+        o.record(MessageType::KVS)?;
     }
     if opts.variant != 0 {
         for i in 0..100 {
@@ -204,7 +204,7 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
                 0,
                 last_index,
             );
-            o.record(types::KVS)?;
+            o.record(MessageType::KVS)?;
         }
     }
     for t in 0..3 {
@@ -215,7 +215,7 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
             0,
             last_index,
         );
-        o.record(types::TOMBSTONE)?;
+        o.record(MessageType::TOMBSTONE)?;
     }
     // Autopilot.
     e::map_len(&mut o.rec, 10);
@@ -239,7 +239,7 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
     e::uint(&mut o.rec, 10_000_000_000);
     key(&mut o.rec, "UpgradeVersionTag");
     e::raw(&mut o.rec, b"");
-    o.record(types::AUTOPILOT)?;
+    o.record(MessageType::AUTOPILOT)?;
     for (k, v) in [
         ("acl-tokens", idx.min(last_index)),
         ("checks", last_index),
@@ -251,12 +251,12 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
         ("tombstones", last_index),
     ] {
         index(&mut o.rec, k, v);
-        o.record(types::INDEX)?;
+        o.record(MessageType::INDEX)?;
     }
     e::map_len(&mut o.rec, 1);
     key(&mut o.rec, "ChunkMap");
     e::map_len(&mut o.rec, 0);
-    o.record(types::CHUNKING_STATE)?;
+    o.record(MessageType::CHUNKING_STATE)?;
     o.w.flush()?;
     Ok((o.len, last_index))
 }
@@ -389,7 +389,7 @@ mod tests {
         let mut w = StateWalker::new();
         w.feed(&a, &mut NullSink).unwrap();
         assert_eq!(w.finish().unwrap().last_index, last);
-        assert!(w.stats()[types::KVS as usize].count > 100);
+        assert!(w.stats()[MessageType::KVS.0 as usize].count > 100);
         // Every record is one map whose keys are strings sorted as Go's codec sorts them.
         struct Keys(u64);
         impl crate::snapshot::state::RecordSink for Keys {
@@ -417,7 +417,7 @@ mod tests {
         let mut w2 = StateWalker::new();
         w2.feed(&a, &mut k).unwrap();
         assert_eq!(k.0, w.records());
-        assert_eq!(w.last_type().unwrap().0, types::CHUNKING_STATE);
+        assert_eq!(w.last_type().unwrap(), MessageType::CHUNKING_STATE);
         let mut b = Vec::new();
         generate_state(
             GenOptions {
