@@ -15,6 +15,7 @@ mod generate;
 mod inspect;
 pub mod live;
 mod pack;
+mod plot;
 pub mod progress;
 mod scan;
 pub mod signal;

@@ -38,8 +38,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let inputs = snapinspect::report::verify::expand(&a.paths);
     let report = snapinspect::report::trend::trend(&inputs, a.kvdepth)?;
     if let Some(path) = &a.plot {
-        let svg = report
-            .svg(a.top.min(8))
+        let svg = super::plot::svg(&report, a.top.min(8))
             .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;
         snapinspect::write::write_atomic(path, |f| {
             use std::io::Write;

@@ -564,6 +564,16 @@ impl Model {
         })
     }
 
+    /// Decodes a record that carries its value: `None` without one, an error for a value
+    /// that is not one whole msgpack value or does not fit its type's model.
+    pub fn from_record(r: &crate::snapshot::state::Record<'_>) -> Option<Result<Model, String>> {
+        let bytes = r.value?;
+        Some(match crate::go::msgpack::decode_exact(bytes) {
+            Ok(v) => Model::decode_typed(r.mtype, &v),
+            Err(e) => Err(e.to_string()),
+        })
+    }
+
     /// Decodes a record value: typed when possible (`true`), else generic (`false`).
     pub fn decode(t: MessageType, v: &Value<'_>) -> (Model, bool) {
         match Model::decode_typed(t, v) {

@@ -37,7 +37,8 @@ pub enum Input {
 
 impl Input {
     /// Interprets a command-line argument: `-`, a directory, a `state.bin`, or an archive.
-    pub fn from_arg(arg: &str) -> Input {
+    pub fn from_arg(arg: impl AsRef<std::ffi::OsStr>) -> Input {
+        let arg = arg.as_ref();
         if arg == "-" {
             return Input::Stdin;
         }
@@ -159,7 +160,7 @@ pub fn read(input: &Input, opts: &ReadOptions, sink: &mut dyn RecordSink) -> Res
 
 /// Reads the file or directory at `path` (see [`Input::from_arg`]).
 pub fn read_path(path: &Path, opts: &ReadOptions, sink: &mut dyn RecordSink) -> Result<Snapshot> {
-    read(&Input::from_arg(&path.to_string_lossy()), opts, sink)
+    read(&Input::from_arg(path), opts, sink)
 }
 
 /// Marks errors of the underlying file so that they are not mistaken for corrupt data.
@@ -329,6 +330,7 @@ pub fn read_archive<R: Read + Send + 'static>(
         )?
     };
     snap.input_size = counter.load(Ordering::Relaxed);
+    sink.finish()?;
     Ok(snap)
 }
 
@@ -753,6 +755,7 @@ pub fn read_raw(
         Format::Raw,
     )?;
     snap.input_size = counter.load(Ordering::Relaxed);
+    sink.finish()?;
     Ok(snap)
 }
 

@@ -49,6 +49,22 @@ pub trait RecordSink {
     fn record(&mut self, _record: &Record<'_>) -> Result<()> {
         Ok(())
     }
+    /// Called once after a read that succeeded: every record seen and every hash checked.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink made of a closure, called with every record and its value.
+pub struct FnSink<F>(pub F);
+
+impl<F: FnMut(&Record<'_>) -> Result<()>> RecordSink for FnSink<F> {
+    fn wants_value(&mut self, _mtype: MessageType) -> bool {
+        true
+    }
+    fn record(&mut self, record: &Record<'_>) -> Result<()> {
+        (self.0)(record)
+    }
 }
 
 /// A sink that wants nothing.
@@ -76,6 +92,10 @@ impl RecordSink for Tee<'_> {
     fn record(&mut self, record: &Record<'_>) -> Result<()> {
         self.0.record(record)?;
         self.1.record(record)
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.0.finish()?;
+        self.1.finish()
     }
 }
 
