@@ -135,10 +135,7 @@ fn bench(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new("verify-full", &label), |b| {
                 b.iter(|| {
                     let input = snapinspect::snapshot::archive::Input::Archive(path.clone());
-                    let opts = snapinspect::report::verify::VerifyOptions {
-                        threaded: true,
-                        ..Default::default()
-                    };
+                    let opts = snapinspect::report::verify::VerifyOptions::default();
                     assert!(snapinspect::report::verify::verify_input(&input, "bench", &opts).valid)
                 })
             });
@@ -176,7 +173,10 @@ fn bench(c: &mut Criterion) {
         // pack: state already in memory for 64 MiB only (1 GiB would measure the page cache).
         if size <= 64 << 20 {
             let mut state = Vec::new();
-            let (len, last) = generate_state(
+            let snapinspect::write::generate::Generated {
+                state_len: len,
+                last_index: last,
+            } = generate_state(
                 GenOptions {
                     size,
                     seed: 1,

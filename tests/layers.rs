@@ -77,9 +77,10 @@ fn violations_in(rel: &Path, text: &str) -> Vec<(usize, String)> {
                     n + 1,
                     format!("{} (layer {own}) imports {t} (layer {r})", here.join("::")),
                 )),
-                None if t == "cmd" => {
-                    out.push((n + 1, format!("{} imports the binary's cmd", here.join("::"))))
-                }
+                None if t == "cmd" => out.push((
+                    n + 1,
+                    format!("{} imports the binary's cmd", here.join("::")),
+                )),
                 _ => {}
             }
         }
@@ -133,15 +134,27 @@ fn the_check_sees_upward_imports() {
     assert_eq!(violations_in(go, "use crate::report::verify;").len(), 1);
     assert_eq!(violations_in(go, "use crate::error::Result;").len(), 0);
     let model = Path::new("model/shape.rs");
-    assert_eq!(violations_in(model, "use crate::snapshot::state::Record;").len(), 0);
-    assert_eq!(violations_in(model, "x = crate::live::consul::Client::new();").len(), 1);
+    assert_eq!(
+        violations_in(model, "use crate::snapshot::state::Record;").len(),
+        0
+    );
+    assert_eq!(
+        violations_in(model, "x = crate::live::consul::Client::new();").len(),
+        1
+    );
     // Climbing out of the layer with super:: counts as well.
     let deep = Path::new("snapshot/archive.rs");
     assert_eq!(violations_in(deep, "use super::super::write::x;").len(), 1);
     assert_eq!(violations_in(deep, "use super::state::Record;").len(), 0);
     let folder = Path::new("report/acl/json.rs");
     assert_eq!(violations_in(folder, "use super::*;").len(), 0);
-    assert_eq!(violations_in(folder, "use super::super::super::live;").len(), 1);
+    assert_eq!(
+        violations_in(folder, "use super::super::super::live;").len(),
+        1
+    );
     // The base modules use nothing above them.
-    assert_eq!(violations_in(Path::new("error.rs"), "crate::go::tar").len(), 1);
+    assert_eq!(
+        violations_in(Path::new("error.rs"), "crate::go::tar").len(),
+        1
+    );
 }

@@ -33,7 +33,10 @@ fn env_num(name: &str, default: u64) -> u64 {
 fn ours(path: &std::path::Path) -> Result<(), String> {
     let opts = VerifyOptions {
         target: Some(Version::parse("1.8.7").unwrap()),
-        threaded: false,
+        read: snapinspect::ReadOptions {
+            threaded: false,
+            ..Default::default()
+        },
         ..Default::default()
     };
     check_input(&Input::Archive(path.to_path_buf()), &opts)

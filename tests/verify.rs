@@ -25,8 +25,11 @@ fn verify_bytes(bytes: &[u8], strict: bool) -> Result<(), String> {
         "x.snap",
         &VerifyOptions {
             strict,
-            max_size: None,
-            threaded: false,
+            read: snapinspect::ReadOptions {
+                max_size: None,
+                threaded: false,
+                ..Default::default()
+            },
             ..Default::default()
         },
     );

@@ -157,7 +157,6 @@ fn server_version(client: &snapinspect::live::consul::Client) -> Result<Version,
 /// What restore checks before sending: that this server's version loads every record.
 fn verify_options(target: Option<Version>, force: bool) -> VerifyOptions {
     VerifyOptions {
-        threaded: true,
         target: if force { None } else { target },
         allow_unknown_types: force,
         ..Default::default()
@@ -199,7 +198,10 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     };
     let opts = verify_options(target, a.force);
     if a.dry_run {
-        let (snap, warnings) = match transfer::check_for_restore(&a.file, &opts) {
+        let snapinspect::report::verify::Verified {
+            snapshot: snap,
+            warnings,
+        } = match transfer::check_for_restore(&a.file, &opts) {
             Ok(x) => x,
             Err(e) => {
                 let e = super::inspect::with_input(e, &Input::Archive(a.file.clone()));

@@ -131,10 +131,7 @@ const MEMBERS: [&str; 3] = ["meta.json", "state.bin", "SHA256SUMS"];
 pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     let stop = super::signal::stop_flag();
     let input = Input::Archive(a.file.clone());
-    let opts = snapinspect::report::verify::VerifyOptions {
-        threaded: true,
-        ..Default::default()
-    };
+    let opts = snapinspect::report::verify::VerifyOptions::default();
     // Staged beside the target when it exists (same filesystem), nothing created before
     // the snapshot proved valid.
     let near = [Some(a.dir.as_path()), a.dir.parent()]

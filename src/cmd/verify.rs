@@ -77,8 +77,11 @@ pub fn run(a: Args) -> Result<i32, Error> {
         strict: a.strict,
         target,
         allow_unknown_types: a.allow_unknown_types,
-        max_size: a.max_size,
-        threaded: true,
+        read: snapinspect::ReadOptions {
+            max_size: a.max_size,
+            threaded: true,
+            ..Default::default()
+        },
     };
     let reports = verify::verify_all(&inputs, &opts, threads);
     let now = now_ms();

@@ -147,19 +147,18 @@ pub fn save_into(
                     reading,
                     writing,
                 };
-                let vopts = VerifyOptions {
-                    threaded: true,
-                    ..Default::default()
-                };
-                let (snap, warnings) =
-                    verify::check_with(|o, s| archive::read_archive(tee, o, s), &vopts).map_err(
-                        |e| match e {
-                            Error::Invalid(i) => Error::Remote(format!(
-                                "the snapshot Consul sent is not valid, nothing was kept: {i}"
-                            )),
-                            other => other,
-                        },
-                    )?;
+                let vopts = VerifyOptions::default();
+                let verify::Verified {
+                    snapshot: snap,
+                    warnings,
+                } = verify::check_with(|o, s| archive::read_archive(tee, o, s), &vopts).map_err(
+                    |e| match e {
+                        Error::Invalid(i) => Error::Remote(format!(
+                            "the snapshot Consul sent is not valid, nothing was kept: {i}"
+                        )),
+                        other => other,
+                    },
+                )?;
                 if let Some(check) = opts.before_keep {
                     check(&snap)?;
                 }
@@ -227,7 +226,8 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
         reading: format!("reading {}", input.display()),
         writing: "staging a private copy".into(),
     };
-    let (snapshot, warnings) = verify::check_with(|o, s| archive::read_archive(tee, o, s), opts)?;
+    let verify::Verified { snapshot, warnings } =
+        verify::check_with(|o, s| archive::read_archive(tee, o, s), opts)?;
     let mut file = tmp;
     file.sync_all()
         .map_err(|e| Error::io("writing the staging file", e))?;
@@ -243,7 +243,7 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
 
 /// Verifies `file` with every check (without keeping a copy); the snapshot and warnings, or
 /// why it must not be sent (for `restore --dry-run`).
-pub fn check_for_restore(file: &Path, opts: &VerifyOptions) -> Result<(Snapshot, Vec<String>)> {
+pub fn check_for_restore(file: &Path, opts: &VerifyOptions) -> Result<verify::Verified> {
     let input = archive::Input::Archive(file.to_path_buf());
     verify::check_input(&input, opts)
 }

@@ -24,10 +24,18 @@ pub struct VerifyOptions {
     pub target: Option<Version>,
     /// Record types and config entry kinds no known Consul writes are warnings, not errors.
     pub allow_unknown_types: bool,
-    /// Fail once more than this many uncompressed bytes have been read.
-    pub max_size: Option<u64>,
-    /// Inflate on a second thread (turn off when several files are verified at once).
-    pub threaded: bool,
+    /// How to read: the size limit, and inflate on a second thread (off when several files
+    /// are verified at once).
+    pub read: ReadOptions,
+}
+
+/// A snapshot that passed every verify check, with what it warned about.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// What the read found.
+    pub snapshot: Snapshot,
+    /// Warnings (errors under `strict`).
+    pub warnings: Vec<String>,
 }
 
 /// Where an error was found, in JSON.
@@ -319,34 +327,24 @@ pub fn check_with(
         &mut dyn crate::snapshot::state::RecordSink,
     ) -> Result<Snapshot, Error>,
     opts: &VerifyOptions,
-) -> Result<(Snapshot, Vec<String>), Error> {
-    let read_opts = ReadOptions {
-        max_size: opts.max_size,
-        threaded: opts.threaded,
-        ..Default::default()
-    };
+) -> Result<Verified, Error> {
     let mut sink = ShapeSink::for_target(opts.target, opts.allow_unknown_types);
-    let snap = read(&read_opts, &mut sink)?;
+    let snapshot = read(&opts.read, &mut sink)?;
     let mut warnings = sink.warnings();
-    cross_checks(&snap, opts, &sink.first, &mut warnings)?;
-    Ok((snap, warnings))
+    cross_checks(&snapshot, opts, &sink.first, &mut warnings)?;
+    Ok(Verified { snapshot, warnings })
 }
 
 /// Verifies one input with every check; the snapshot and the warnings, or the first failure.
-pub fn check_input(input: &Input, opts: &VerifyOptions) -> Result<(Snapshot, Vec<String>), Error> {
+pub fn check_input(input: &Input, opts: &VerifyOptions) -> Result<Verified, Error> {
     check_with(|o, s| archive::read(input, o, s), opts)
 }
 
 /// Verifies one input; never fails, the result says what happened.
 pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileReport {
     let start = Instant::now();
-    let read_opts = ReadOptions {
-        max_size: opts.max_size,
-        threaded: opts.threaded,
-        ..Default::default()
-    };
     let mut sink = ShapeSink::for_target(opts.target, opts.allow_unknown_types);
-    let result = archive::read(input, &read_opts, &mut sink);
+    let result = archive::read(input, &opts.read, &mut sink);
     let mut warnings = sink.warnings();
     let (snap, error) = match result {
         Ok(snap) => {
@@ -443,7 +441,10 @@ pub fn verify_all(
 ) -> Vec<FileReport> {
     let threads = threads.max(1).min(inputs.len().max(1));
     let per_file = VerifyOptions {
-        threaded: opts.threaded && threads == 1,
+        read: ReadOptions {
+            threaded: opts.read.threaded && threads == 1,
+            ..opts.read.clone()
+        },
         ..opts.clone()
     };
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use crate::error::{Error, Result};
 use crate::report::verify::{self, VerifyOptions};
-use crate::snapshot::archive::{Input, Snapshot};
+use crate::snapshot::archive::{Input, ReadOptions, Snapshot};
 
 /// The file name of a snapshot saved at `unix_ms` with raft index `index`.
 pub fn file_name(unix_ms: u64, index: u64) -> String {
@@ -142,11 +142,14 @@ impl Retention {
                 _ => {}
             }
             let opts = VerifyOptions {
-                threaded: false,
+                read: ReadOptions {
+                    threaded: false,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             let r = verify::check_input(&Input::Archive(path.clone()), &opts)
-                .map(|(snap, _)| Kept::of(&path, &snap))
+                .map(|v| Kept::of(&path, &v.snapshot))
                 .map_err(|e| e.to_string());
             match &r {
                 Ok(k) => valid.push(k.clone()),

@@ -61,8 +61,17 @@ impl<W: Write> Out<'_, W> {
     }
 }
 
-/// Writes a state.bin of about `opts.size` bytes; returns its length and LastIndex.
-pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64, u64)> {
+/// What [`generate_state`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    /// Length of the state.bin written.
+    pub state_len: u64,
+    /// Its header's LastIndex.
+    pub last_index: u64,
+}
+
+/// Writes a state.bin of about `opts.size` bytes.
+pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<Generated> {
     let mut rng = Rng(opts.seed ^ 0x5eed_5eed);
     let text = corpus(&mut rng);
     let nodes = (opts.size / (1 << 20)).clamp(3, 2000);
@@ -258,7 +267,10 @@ pub fn generate_state<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<(u64,
     e::map_len(&mut o.rec, 0);
     o.record(MessageType::CHUNKING_STATE)?;
     o.w.flush()?;
-    Ok((o.len, last_index))
+    Ok(Generated {
+        state_len: o.len,
+        last_index,
+    })
 }
 
 /// The meta.json Consul would write for a generated state of this length and index.
@@ -310,7 +322,10 @@ pub fn generate_raw_dir(
         io::BufWriter::with_capacity(1 << 20, f),
         crate::snapshot::archive::CRC64_GO_ECMA.digest(),
     );
-    let (len, last) = generate_state(opts, &mut w)
+    let Generated {
+        state_len: len,
+        last_index: last,
+    } = generate_state(opts, &mut w)
         .map_err(|e| Error::io(format!("writing {}", state_path.display()), e))?;
     let crc = w.1.finalize();
     let mut meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
@@ -340,7 +355,10 @@ pub fn generate_snapshot(
     };
     let mut staged = tempfile::tempfile_in(dir)
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
-    let (len, last) = {
+    let Generated {
+        state_len: len,
+        last_index: last,
+    } = {
         let mut w = io::BufWriter::with_capacity(1 << 20, &mut staged);
         let r = generate_state(opts, &mut w)
             .map_err(|e| Error::io("writing the generated state", e))?;
@@ -371,7 +389,10 @@ mod tests {
     #[test]
     fn generated_state_walks_and_is_deterministic() {
         let mut a = Vec::new();
-        let (len, last) = generate_state(
+        let Generated {
+            state_len: len,
+            last_index: last,
+        } = generate_state(
             GenOptions {
                 size: 2 << 20,
                 seed: 7,
