@@ -47,6 +47,7 @@ fn variant(label: &str, size: u64, variant: u64) -> PathBuf {
                 mtime: 0,
                 threads: 2,
             },
+            &snapinspect::write::TempFiles::new(),
         )
         .unwrap();
     }

@@ -323,6 +323,7 @@ fn decode_streams_in_flat_memory() {
         },
         &p,
         opts,
+        &snapinspect::write::TempFiles::new(),
     )
     .unwrap();
     let (code, err, rss) = util::run_measured(&["decode", p.to_str().unwrap()]);

@@ -284,7 +284,12 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     std::fs::create_dir_all(&cfg.dir)
         .map_err(|e| Error::io(format!("creating {}", cfg.dir.display()), e))?;
-    let mut agent = Agent::new(client, cfg, super::signal::stop_flag());
+    let mut agent = Agent::new(
+        client,
+        cfg,
+        super::signal::stop_flag(),
+        super::signal::temp_files(),
+    );
     agent.run()?;
     Ok(EXIT_OK)
 }
@@ -378,7 +383,7 @@ fn create_token(a: &Args, cfg: &AgentConfig, client: &Client) -> Result<i32, Err
         ));
     }
     // write_atomic's temp file is created with mode 0600 and keeps it through the rename.
-    snapinspect::write::write_atomic(&a.token_out, |f| {
+    snapinspect::write::write_atomic(&a.token_out, &super::signal::temp_files(), |f| {
         use std::io::Write;
         f.write_all(format!("{secret}\n").as_bytes())
             .map_err(|e| Error::io(format!("writing {}", a.token_out.display()), e))

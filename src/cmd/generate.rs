@@ -52,7 +52,12 @@ pub fn run(a: Args) -> Result<i32, Error> {
             seed: a.seed,
             variant: a.variant,
         };
-        let meta = generate::generate_snapshot(opts, &a.output, Default::default())?;
+        let meta = generate::generate_snapshot(
+            opts,
+            &a.output,
+            Default::default(),
+            &super::signal::temp_files(),
+        )?;
         eprintln!(
             "generated {} (state.bin {} bytes, index {})",
             a.output.display(),

@@ -107,6 +107,7 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
         progress: Some(counter),
         cancel: Some(signal::stop_flag()),
         before_keep: None,
+        temps: &signal::temp_files(),
     };
     let saved = transfer::save(&client, &opts, &a.file);
     drop(progress);

@@ -56,7 +56,7 @@ fn pack_files(
         .map_err(|e| Error::io(format!("reading {}", state.display()), e))?
         .len();
     let mut reader = BufReader::with_capacity(1 << 20, f);
-    write::write_atomic(out, |file| {
+    write::write_atomic(out, &super::signal::temp_files(), |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {
             level,
@@ -162,6 +162,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
         Box::new(f)
     };
     let mut tar = snapinspect::go::tar::TarReader::new(source);
+    let temps = super::signal::temp_files();
     let mut extracted = Vec::new();
     while let Some(e) = tar.next_entry()? {
         let Some(name) = MEMBERS.iter().find(|m| m.as_bytes() == &e.name[..]) else {
@@ -181,7 +182,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
                 Default::default(),
             ));
         }
-        let (mut tmp, guard) = write::temp_file_in(&a.dir)?;
+        let (mut tmp, guard) = write::temp_file_in(&a.dir, &temps)?;
         {
             let mut w = BufWriter::new(tmp.as_file_mut());
             tar.read_data(&e, &mut |c| {
@@ -243,7 +244,7 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         _ => PathBuf::from("."),
     };
     // The redacted state is staged in an anonymous temp file beside the output.
-    let staged = tempfile::tempfile_in(&dir)
+    let staged = write::unnamed_temp_file(Some(&dir))
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
     let mut sink = RedactSink::new(BufWriter::with_capacity(1 << 20, staged));
     let snap = archive::read(&input, &ReadOptions::default(), &mut sink)
@@ -257,7 +258,7 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         .rewind()
         .map_err(|e| Error::io("rereading the redacted state", e))?;
     let mut reader = BufReader::with_capacity(1 << 20, staged);
-    write::write_atomic(&a.output, |file| {
+    write::write_atomic(&a.output, &super::signal::temp_files(), |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {
             level: a.level,

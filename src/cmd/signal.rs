@@ -8,10 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use snapinspect::write::TempFiles;
+
 /// Exit code of a command ended by a signal.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
+/// The process's temp files: every write of every command registers here.
+static TEMP_FILES: LazyLock<Arc<TempFiles>> = LazyLock::new(|| Arc::new(TempFiles::new()));
 static GRACEFUL: AtomicBool = AtomicBool::new(false);
 
 /// How long a command that stops itself has before the handler ends the process.
@@ -25,12 +29,12 @@ pub fn install() {
             // The command stops itself; this is only the safety net.
             std::thread::spawn(|| {
                 std::thread::sleep(GRACE);
-                snapinspect::write::remove_temp_files();
+                TEMP_FILES.remove_all();
                 std::process::exit(EXIT_INTERRUPTED);
             });
             return;
         }
-        snapinspect::write::remove_temp_files();
+        TEMP_FILES.remove_all();
         std::process::exit(EXIT_INTERRUPTED);
     });
 }
@@ -39,6 +43,11 @@ pub fn install() {
 pub fn stop_flag() -> Arc<AtomicBool> {
     GRACEFUL.store(true, Ordering::SeqCst);
     STOP.clone()
+}
+
+/// The registry every write of this process stages its temp files in.
+pub fn temp_files() -> Arc<TempFiles> {
+    TEMP_FILES.clone()
 }
 
 /// True once a signal came.

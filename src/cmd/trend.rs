@@ -40,7 +40,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if let Some(path) = &a.plot {
         let svg = super::plot::svg(&report, a.top.min(8))
             .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;
-        snapinspect::write::write_atomic(path, |f| {
+        snapinspect::write::write_atomic(path, &super::signal::temp_files(), |f| {
             use std::io::Write;
             f.write_all(svg.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))

@@ -143,7 +143,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     if let Some(path) = &a.prometheus {
         let text = verify::prometheus(&reports, now);
-        snapinspect::write::write_atomic(path, |f| {
+        snapinspect::write::write_atomic(path, &super::signal::temp_files(), |f| {
             use std::io::Write;
             f.write_all(text.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::live::consul::{Body, Cancelled, Client};
 use crate::report::verify::{self, VerifyOptions};
 use crate::snapshot::archive::{self, Snapshot};
+use crate::write::TempFiles;
 
 /// The permission `GET`/`PUT /v1/snapshot` need, for error messages.
 pub const SNAPSHOT_PERMISSION: &str = "acl = \"write\" (snapshots need a management-level token)";
@@ -41,7 +42,6 @@ pub struct Saved {
 pub type BeforeKeep<'a> = &'a dyn Fn(&Snapshot) -> Result<()>;
 
 /// How to save.
-#[derive(Default)]
 pub struct SaveOptions<'a> {
     /// Let a follower answer (`?stale`).
     pub stale: bool,
@@ -51,6 +51,8 @@ pub struct SaveOptions<'a> {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Run after verification, before the rename.
     pub before_keep: Option<BeforeKeep<'a>>,
+    /// Where the download's temp file is registered while it is written.
+    pub temps: &'a TempFiles,
 }
 
 /// Copies what the verifier reads into a file, naming a failed read or write as such.
@@ -136,6 +138,7 @@ pub fn save_into(
         let writing = format!("saving the snapshot into {}", dir.display());
         let ((snapshot, warnings), path) = crate::write::write_atomic_named(
             dir,
+            opts.temps,
             move |file| {
                 let out = file
                     .try_clone()
@@ -211,11 +214,8 @@ pub struct Staged {
 pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> Result<Staged> {
     let src =
         File::open(input).map_err(|e| Error::io(format!("opening {}", input.display()), e))?;
-    let tmp = match staging_dir {
-        Some(d) => tempfile::tempfile_in(d),
-        None => tempfile::tempfile(),
-    }
-    .map_err(|e| Error::io("creating a private staging file", e))?;
+    let tmp = crate::write::unnamed_temp_file(staging_dir)
+        .map_err(|e| Error::io("creating a private staging file", e))?;
     let written = Arc::new(AtomicU64::new(0));
     let tee = Tee {
         inner: src,

@@ -5,9 +5,14 @@ pub mod generate;
 pub mod pargz;
 pub mod redact;
 
-use std::fs::File;
+mod atomic;
+
+pub use atomic::{
+    remove_stale_temp_files, temp_file_in, unnamed_temp_file, write_atomic, write_atomic_named,
+    Registered, TempFiles, TEMP_PREFIX,
+};
+
 use std::io::{self, Read, Write};
-use std::path::Path;
 
 use flate2::Compression;
 use sha2::{Digest, Sha256};
@@ -179,122 +184,6 @@ pub fn write_snapshot<W: Write>(
     Ok((meta, gz.finish().map_err(io_err)?))
 }
 
-/// Temp files being written, removed by [`remove_temp_files`] when the process is interrupted.
-static IN_PROGRESS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Removes every temp file a write in progress holds (for a Ctrl-C or SIGTERM handler).
-pub fn remove_temp_files() {
-    if let Ok(list) = IN_PROGRESS.lock() {
-        for p in list.iter() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-struct Registered(std::path::PathBuf);
-
-impl Registered {
-    fn new(p: &Path) -> Registered {
-        if let Ok(mut list) = IN_PROGRESS.lock() {
-            list.push(p.to_path_buf());
-        }
-        Registered(p.to_path_buf())
-    }
-}
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        if let Ok(mut list) = IN_PROGRESS.lock() {
-            list.retain(|p| p != &self.0);
-        }
-    }
-}
-
-/// Temp files are named `.snapinspect-<pid>-<random>.tmp`: the process that writes them is
-/// known, so that a later run can tell a killed run's leftovers from a live writer's file.
-pub const TEMP_PREFIX: &str = ".snapinspect-";
-
-/// A temp file in `dir` (mode 0600), registered for removal on SIGINT/SIGTERM while the
-/// guard lives; dropping the file removes it.
-pub fn temp_file_in(dir: &Path) -> Result<(tempfile::NamedTempFile, impl Drop)> {
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(format!("creating a temporary file in {}", dir.display()), e))?;
-    let registered = Registered::new(tmp.path());
-    Ok((tmp, registered))
-}
-
-/// Removes the temp files in `dir` that a run which no longer exists left behind (killed
-/// with SIGKILL, or by a power loss): those naming a process that is not running, and those
-/// of the older unnamed form not touched for an hour. Returns what was removed.
-pub fn remove_stale_temp_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut removed = Vec::new();
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name
-            .strip_prefix(TEMP_PREFIX)
-            .and_then(|r| r.strip_suffix(".tmp"))
-        else {
-            continue;
-        };
-        if !e.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        let stale = match rest
-            .split_once('-')
-            .and_then(|(p, _)| p.parse::<u32>().ok())
-        {
-            Some(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
-            None => e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(3600)),
-        };
-        if stale && std::fs::remove_file(e.path()).is_ok() {
-            removed.push(e.path());
-        }
-    }
-    removed
-}
-
-/// Writes a file atomically: a temp file in the same directory, fsync, rename, fsync of the
-/// directory. If `f` fails, or the process is interrupted, nothing is left behind.
-pub fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    write_atomic_named(dir, f, |_| path.to_path_buf()).map(|(v, _)| v)
-}
-
-/// Like [`write_atomic`] into `dir`, with the final name chosen from what `f` returned (a
-/// snapshot named by its index once it is known).
-pub fn write_atomic_named<T>(
-    dir: &Path,
-    f: impl FnOnce(&mut File) -> Result<T>,
-    name: impl FnOnce(&T) -> std::path::PathBuf,
-) -> Result<(T, std::path::PathBuf)> {
-    let (mut tmp, _registered) = temp_file_in(dir)?;
-    let value = f(tmp.as_file_mut())?;
-    let path = name(&value);
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
-    tmp.persist(&path)
-        .map_err(|e| Error::io(format!("renaming into {}", path.display()), e.error))?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok((value, path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,41 +293,5 @@ mod tests {
             0
         )
         .is_err());
-    }
-
-    #[test]
-    fn atomic_write_leaves_nothing_on_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("out.snap");
-        let r: Result<()> = write_atomic(&target, |f| {
-            f.write_all(b"partial").unwrap();
-            Err(Error::Usage("boom".into()))
-        });
-        assert!(r.is_err());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-        write_atomic(&target, |f| {
-            f.write_all(b"whole").map_err(|e| Error::io("w", e))
-        })
-        .unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"whole");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn stale_temp_files_of_dead_runs_are_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let dead = dir
-            .path()
-            .join(format!("{TEMP_PREFIX}{}-abc.tmp", u32::MAX - 7));
-        let live = dir
-            .path()
-            .join(format!("{TEMP_PREFIX}{}-abc.tmp", std::process::id()));
-        let fresh_legacy = dir.path().join(format!("{TEMP_PREFIX}abcdef.tmp"));
-        let other = dir.path().join("consul-x.snap");
-        for p in [&dead, &live, &fresh_legacy, &other] {
-            std::fs::write(p, b"x").unwrap();
-        }
-        assert_eq!(remove_stale_temp_files(dir.path()), vec![dead.clone()]);
-        assert!(!dead.exists() && live.exists() && fresh_legacy.exists() && other.exists());
     }
 }

@@ -273,6 +273,7 @@ pub struct Agent {
     cfg: AgentConfig,
     service_id: String,
     stop: Arc<AtomicBool>,
+    temps: Arc<crate::write::TempFiles>,
     session: Option<String>,
     leader: bool,
     registered: bool,
@@ -289,8 +290,14 @@ pub struct Agent {
 
 impl Agent {
     /// An agent for this Consul and configuration (nothing is contacted yet); it stops once
-    /// `stop` is set (a save in progress is cancelled and its temp file removed).
-    pub fn new(client: Client, cfg: AgentConfig, stop: Arc<AtomicBool>) -> Agent {
+    /// `stop` is set (a save in progress is cancelled and its temp file removed). Its temp
+    /// files are registered in `temps`.
+    pub fn new(
+        client: Client,
+        cfg: AgentConfig,
+        stop: Arc<AtomicBool>,
+        temps: Arc<crate::write::TempFiles>,
+    ) -> Agent {
         let service_id = format!("{}-{}-{}", cfg.service, hostname(), std::process::id());
         let health = SaveHealth {
             last_good_ms: None,
@@ -306,6 +313,7 @@ impl Agent {
             cfg,
             service_id,
             stop,
+            temps,
             session: None,
             leader: false,
             registered: false,

@@ -71,6 +71,7 @@ impl Agent {
             progress: None,
             cancel: Some(abort.clone()),
             before_keep: Some(&before_keep),
+            temps: &self.temps,
         };
         let (result, lost) = keeper.during(|| {
             transfer::save_into(&self.client, &opts, &dir, |snap| {

@@ -347,13 +347,14 @@ pub fn generate_snapshot(
     opts: GenOptions,
     path: &std::path::Path,
     write: crate::write::WriteOptions,
+    temps: &crate::write::TempFiles,
 ) -> crate::Result<crate::snapshot::meta::SnapshotMeta> {
     use crate::error::Error;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let mut staged = tempfile::tempfile_in(dir)
+    let mut staged = crate::write::unnamed_temp_file(Some(dir))
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
     let Generated {
         state_len: len,
@@ -372,7 +373,7 @@ pub fn generate_snapshot(
         .map_err(|e| Error::io("rereading the generated state", e))?;
     let meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
     let mut reader = io::BufReader::with_capacity(1 << 20, staged);
-    crate::write::write_atomic(path, |f| {
+    crate::write::write_atomic(path, temps, |f| {
         let out = io::BufWriter::with_capacity(1 << 20, f);
         let (m, out) = crate::write::write_snapshot(out, &meta, &mut reader, len, write)?;
         out.into_inner()
