@@ -4,44 +4,34 @@
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
 use snapinspect::model::secrets::Redactor;
 use snapinspect::report::acl::{Acl, AclSink, Instant, Severity};
-use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 
-/// Output layouts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Tables (or `Field: value` lines for `show`).
-    Pretty,
-    /// JSON in the shapes of Consul's ACL HTTP API.
-    Json,
-}
+use super::args::{OutputFormat, SecretArgs, SnapshotArgs};
 
 /// Options shared by the listing commands.
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
-    /// Print token SecretIDs and secrets in auth method configs.
-    #[arg(long)]
-    show_secrets: bool,
-    /// The snapshot.
-    file: String,
+    /// Output format (JSON in the shapes of Consul's ACL HTTP API).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(flatten)]
+    secrets: SecretArgs,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 /// Arguments of `acl show`.
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
-    /// Print the token's SecretID and secrets in an auth method's config.
-    #[arg(long)]
-    show_secrets: bool,
+    /// Output format (JSON in the shapes of Consul's ACL HTTP API).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// A token AccessorID, policy or role ID or name, auth method name or binding rule ID
     /// (or a unique prefix of an ID).
     id: String,
-    /// The snapshot.
-    file: String,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -56,17 +46,17 @@ fn parse_now(s: &str) -> Result<Instant, String> {
 /// Arguments of `acl audit`.
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
+    /// Output format (JSON in the shapes of Consul's ACL HTTP API).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Exit 1 when a finding at this level or above exists (info, low, medium, high).
     #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
     fail_on: Option<Severity>,
     /// The time that decides which tokens have expired (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<Instant>,
-    /// The snapshot.
-    file: String,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 /// The `acl` subcommands.
@@ -95,24 +85,14 @@ pub struct Args {
     command: AclCommand,
 }
 
-fn load(file: &str) -> Result<Acl, Error> {
-    let input = Input::from_arg(file);
+fn load(snapshot: &SnapshotArgs) -> Result<Acl, Error> {
     let mut sink = AclSink::default();
-    archive::read(&input, &ReadOptions::default(), &mut sink)
-        .map_err(|e| super::inspect::with_input(e, &input))?;
+    snapshot.read(&mut sink)?;
     Ok(Acl::new(sink.state))
 }
 
-fn redactor(show: bool) -> Redactor {
-    if show {
-        Redactor::showing()
-    } else {
-        Redactor::new_random()
-    }
-}
-
 fn json(v: &serde_json::Value) -> String {
-    snapinspect::go::json::to_string_indent(v, b"    ") + "\n"
+    super::args::json(v, b"    ")
 }
 
 /// Runs `acl`.
@@ -136,26 +116,27 @@ fn list(
     l: ListArgs,
     view: impl Fn(&Acl, &Redactor) -> (serde_json::Value, String),
 ) -> Result<i32, Error> {
-    let acl = load(&l.file)?;
-    let r = redactor(l.show_secrets);
+    let acl = load(&l.snapshot)?;
+    let r = l.secrets.redactor();
     let (j, table) = view(&acl, &r);
     let out = match l.format {
-        Format::Json => json(&j),
-        Format::Pretty => table,
+        OutputFormat::Json => json(&j),
+        OutputFormat::Text => table,
     };
     super::emit(out.as_bytes())?;
     Ok(EXIT_OK)
 }
 
 fn show(s: ShowArgs) -> Result<i32, Error> {
-    let acl = load(&s.file)?;
+    let acl = load(&s.snapshot)?;
     let found = acl.find(&s.id);
     let f = match found.as_slice() {
         [f] => *f,
         [] => {
             return Err(Error::Usage(format!(
                 "no ACL token, policy, role, auth method or binding rule in {} is {:?}",
-                s.file, s.id
+                s.snapshot.input().display(),
+                s.id
             )))
         }
         many => {
@@ -168,21 +149,21 @@ fn show(s: ShowArgs) -> Result<i32, Error> {
             )));
         }
     };
-    let r = redactor(s.show_secrets);
+    let r = s.secrets.redactor();
     let out = match s.format {
-        Format::Json => json(&acl.show_json(f, &r)),
-        Format::Pretty => acl.show_pretty(f, &r),
+        OutputFormat::Json => json(&acl.show_json(f, &r)),
+        OutputFormat::Text => acl.show_pretty(f, &r),
     };
     super::emit(out.as_bytes())?;
     Ok(EXIT_OK)
 }
 
 fn audit(a: AuditArgs) -> Result<i32, Error> {
-    let acl = load(&a.file)?;
+    let acl = load(&a.snapshot)?;
     let report = acl.audit(a.now.unwrap_or_else(Instant::now));
     let out = match a.format {
-        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
-        Format::Pretty => report.pretty(),
+        OutputFormat::Json => super::args::json(&report, b"  "),
+        OutputFormat::Text => report.pretty(),
     };
     super::emit(out.as_bytes())?;
     Ok(match a.fail_on {

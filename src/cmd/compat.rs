@@ -3,17 +3,9 @@
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
 use snapinspect::model::shape::ProblemSink;
 use snapinspect::report::compat::{self, Version};
-use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 use snapinspect::snapshot::state::NullSink;
 
-/// Output layouts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A table and a verdict line.
-    Pretty,
-    /// One JSON document.
-    Json,
-}
+use super::args::{json, OutputFormat, SnapshotArgs};
 
 /// Arguments of `compat`.
 #[derive(clap::Args, Debug)]
@@ -22,10 +14,10 @@ pub struct Args {
     #[arg(long)]
     target: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
-    /// The snapshot.
-    file: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 /// Runs `compat`; exits 1 when the target cannot restore the snapshot.
@@ -36,12 +28,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
         })?),
         None => None,
     };
-    let input = Input::from_arg(&a.file);
     let (snap, records) = match target {
         Some(v) => {
             let mut sink = ProblemSink::new(v);
-            let snap = archive::read(&input, &ReadOptions::default(), &mut sink)
-                .map_err(|e| super::inspect::with_input(e, &input))?;
+            let snap = a.snapshot.read(&mut sink)?;
             let records = sink
                 .findings
                 .into_iter()
@@ -56,17 +46,13 @@ pub fn run(a: Args) -> Result<i32, Error> {
                 .collect();
             (snap, records)
         }
-        None => (
-            archive::read(&input, &ReadOptions::default(), &mut NullSink)
-                .map_err(|e| super::inspect::with_input(e, &input))?,
-            Vec::new(),
-        ),
+        None => (a.snapshot.read(&mut NullSink)?, Vec::new()),
     };
     let present: Vec<_> = snap.types().map(|(t, s)| (t, s.count)).collect();
     let report = compat::check_records(&present, target, records);
     let out = match a.format {
-        Format::Pretty => report.pretty(),
-        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
+        OutputFormat::Text => report.pretty(),
+        OutputFormat::Json => json(&report, b"  "),
     };
     super::emit(out.as_bytes())?;
     Ok(

@@ -3,8 +3,9 @@
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::report::inspect::details::{DetailsOptions, DetailsSink};
 use snapinspect::report::inspect::{self, KvOptions, KvStats, Report};
-use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 use snapinspect::snapshot::state::Tee;
+
+use super::args::SnapshotArgs;
 
 /// Output layouts of inspect.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,20 +33,14 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     format: Format,
-    /// Fail once more than this many uncompressed bytes have been read.
-    #[arg(long, value_name = "BYTES")]
-    max_size: Option<u64>,
     /// Also show why the snapshot is big and where it came from (after Consul's report).
     #[arg(long)]
     details: bool,
     /// With --details: how many of the largest KV entries and records to list.
     #[arg(long, default_value_t = 10)]
     top: usize,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    quiet: bool,
-    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, or - for stdin.
-    file: String,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 /// Runs `inspect`.
@@ -56,19 +51,11 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         2
     };
-    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let opts = ReadOptions {
-        max_size: a.max_size,
-        progress: Some(counter.clone()),
-        ..Default::default()
-    };
     let mut kv = KvStats::new(KvOptions {
         enabled,
         depth,
         filter: a.kvfilter.into_bytes(),
     });
-    let input = Input::from_arg(&a.file);
-    let progress = super::progress::Progress::start(&input, counter, a.quiet);
     let mut details = DetailsSink::new(DetailsOptions {
         top: if a.details { a.top } else { 0 },
         kv_depth: inspect::kv_depth(a.kvdepth)?,
@@ -78,13 +65,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
             .unwrap_or(0),
     });
     let snap = if a.details {
-        archive::read(&input, &opts, &mut Tee(&mut kv, &mut details))
+        a.snapshot.read(&mut Tee(&mut kv, &mut details))?
     } else {
-        archive::read(&input, &opts, &mut kv)
-    }
-    .map_err(|e| with_input(e, &input));
-    drop(progress);
-    let snap = snap?;
+        a.snapshot.read(&mut kv)?
+    };
     let report = Report::new(&snap, Some(&kv));
     let mut out = match (a.format, a.details) {
         (Format::Pretty, false) => report.pretty(),
@@ -104,16 +88,4 @@ pub fn run(a: Args) -> Result<i32, Error> {
     out.push(b'\n');
     super::emit(&out)?;
     Ok(EXIT_OK)
-}
-
-/// Prefixes an error with the input it concerns.
-pub fn with_input(e: Error, input: &Input) -> Error {
-    match e {
-        Error::Invalid(mut i) => {
-            i.message = format!("{}: {}", input.display(), i.message);
-            Error::Invalid(i)
-        }
-        Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", input.display())),
-        other => other,
-    }
 }

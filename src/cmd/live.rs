@@ -205,7 +205,7 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
         } = match transfer::check_for_restore(&a.file, &opts) {
             Ok(x) => x,
             Err(e) => {
-                let e = super::inspect::with_input(e, &Input::Archive(a.file.clone()));
+                let e = super::args::with_input(e, &Input::Archive(a.file.clone()));
                 return refuse(&a.file, target, e);
             }
         };

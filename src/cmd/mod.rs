@@ -8,6 +8,7 @@ use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod acl;
 mod agent;
+mod args;
 mod compat;
 mod decode;
 mod diff;

@@ -100,7 +100,7 @@ pub fn pack(a: PackArgs) -> Result<i32, Error> {
     })?;
     if a.dir.is_some() {
         archive::read(&input, &ReadOptions::default(), &mut ShapeSink::default())
-            .map_err(|e| super::inspect::with_input(e, &input))?;
+            .map_err(|e| super::args::with_input(e, &input))?;
     }
     let written = pack_files(&meta, &state_path, &a.output, a.level)?;
     eprintln!(
@@ -139,7 +139,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
         .flatten()
         .find(|d| d.is_dir());
     let staged = snapinspect::live::transfer::stage(&a.file, near, &opts)
-        .map_err(|e| super::inspect::with_input(e, &input))?;
+        .map_err(|e| super::args::with_input(e, &input))?;
     std::fs::create_dir_all(&a.dir)
         .map_err(|e| Error::io(format!("creating {}", a.dir.display()), e))?;
     let interrupted = || {
@@ -226,8 +226,8 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
 /// Arguments of `redact`.
 #[derive(clap::Args, Debug)]
 pub struct RedactArgs {
-    /// The snapshot to copy.
-    file: String,
+    #[command(flatten)]
+    snapshot: super::args::SnapshotArgs,
     /// The redacted .snap to write.
     #[arg(long, short = 'o')]
     output: PathBuf,
@@ -238,7 +238,6 @@ pub struct RedactArgs {
 
 /// Runs `redact`.
 pub fn redact(a: RedactArgs) -> Result<i32, Error> {
-    let input = Input::from_arg(&a.file);
     let dir = match a.output.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -247,8 +246,7 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
     let staged = write::unnamed_temp_file(Some(&dir))
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
     let mut sink = RedactSink::new(BufWriter::with_capacity(1 << 20, staged));
-    let snap = archive::read(&input, &ReadOptions::default(), &mut sink)
-        .map_err(|e| super::inspect::with_input(e, &input))?;
+    let snap = a.snapshot.read(&mut sink)?;
     let (replaced, dropped, len) = (sink.replaced.clone(), sink.dropped, sink.written);
     let mut staged = sink
         .finish()?

@@ -2,16 +2,8 @@
 
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
 use snapinspect::report::scan::{ScanReport, ScanSink};
-use snapinspect::snapshot::archive::{self, Input, ReadOptions};
 
-/// Output layouts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Tables.
-    Pretty,
-    /// One JSON document.
-    Json,
-}
+use super::args::{json, OutputFormat, SnapshotArgs};
 
 /// Arguments of `scan`.
 #[derive(clap::Args, Debug)]
@@ -20,25 +12,23 @@ pub struct Args {
     #[arg(long)]
     fail_on_secrets: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
-    /// The snapshot.
-    file: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(flatten)]
+    snapshot: SnapshotArgs,
 }
 
 /// Runs `scan`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let input = Input::from_arg(&a.file);
     let mut sink = ScanSink::default();
-    archive::read(&input, &ReadOptions::default(), &mut sink)
-        .map_err(|e| super::inspect::with_input(e, &input))?;
+    a.snapshot.read(&mut sink)?;
     let report = ScanReport {
         secret_records: sink.records,
         suspect_values: sink.values,
     };
     let out = match a.format {
-        Format::Pretty => report.pretty(),
-        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
+        OutputFormat::Text => report.pretty(),
+        OutputFormat::Json => json(&report, b"  "),
     };
     super::emit(out.as_bytes())?;
     Ok(if a.fail_on_secrets && report.count() > 0 {

@@ -4,21 +4,14 @@ use std::path::PathBuf;
 
 use snapinspect::error::{Error, EXIT_OK};
 
-/// Output layouts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Tables.
-    Pretty,
-    /// One JSON document.
-    Json,
-}
+use super::args::OutputFormat;
 
 /// Arguments of `trend`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Pretty)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Also draw bytes per record type over time as an SVG chart at this path.
     #[arg(long, value_name = "SVG")]
     plot: Option<PathBuf>,
@@ -30,7 +23,7 @@ pub struct Args {
     top: usize,
     /// Snapshots, or directories searched recursively for *.snap.
     #[arg(required = true)]
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
 }
 
 /// Runs `trend`.
@@ -47,8 +40,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
         })?;
     }
     let out = match a.format {
-        Format::Pretty => report.pretty(a.top),
-        Format::Json => snapinspect::go::json::to_string_indent(&report, b"  ") + "\n",
+        OutputFormat::Text => report.pretty(a.top),
+        OutputFormat::Json => super::args::json(&report, b"  "),
     };
     super::emit(out.as_bytes())?;
     Ok(EXIT_OK)

@@ -5,14 +5,7 @@ use std::path::PathBuf;
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_INVALID, EXIT_OK};
 use snapinspect::report::verify::{self, FileReport, VerifyOptions};
 
-/// Output layouts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// One line per file.
-    Text,
-    /// One JSON document (schema: docs/verify.schema.json).
-    Json,
-}
+use super::args::OutputFormat;
 
 /// Arguments of `verify`.
 #[derive(clap::Args, Debug)]
@@ -30,9 +23,9 @@ pub struct Args {
     /// Record types and config entry kinds no known Consul writes are warnings, not errors.
     #[arg(long)]
     allow_unknown_types: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format (JSON schema: docs/verify.schema.json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Also write node_exporter textfile-collector metrics to this file (atomically).
     #[arg(long, value_name = "PATH")]
     prometheus: Option<PathBuf>,
@@ -45,7 +38,7 @@ pub struct Args {
     /// Files to verify: .snap archives, raft snapshot directories, DIR/state.bin, or
     /// directories, which are searched recursively for *.snap files.
     #[arg(required = true)]
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
 }
 
 fn now_ms() -> u64 {
@@ -61,7 +54,11 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if inputs.is_empty() {
         return Err(Error::Usage(format!(
             "no *.snap files found in {}",
-            a.paths.join(", ")
+            a.paths
+                .iter()
+                .map(|p| p.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let threads = std::thread::available_parallelism()
@@ -88,7 +85,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
 
     let mut out = String::new();
     match a.format {
-        Format::Text => {
+        OutputFormat::Text => {
             for r in &reports {
                 if !a.quiet || !r.valid {
                     out.push_str(&verify::line(r));
@@ -100,7 +97,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
                 }
             }
         }
-        Format::Json => {
+        OutputFormat::Json => {
             let doc = serde_json::json!({
                 "schema": "snapinspect-verify/1",
                 "files": reports,
@@ -130,7 +127,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             Some(_) => None,
         };
         if let Some(v) = verdict {
-            if a.format == Format::Text {
+            if a.format == OutputFormat::Text {
                 out.push_str(&v);
                 out.push('\n');
             } else {

@@ -34,6 +34,15 @@ impl Redactor {
         Redactor { key, show: false }
     }
 
+    /// The one place `--show-secrets` becomes a redactor: secrets shown only when asked.
+    pub fn for_show_secrets(show: bool) -> Redactor {
+        if show {
+            Redactor::showing()
+        } else {
+            Redactor::new_random()
+        }
+    }
+
     /// A redactor that shows secrets (`--show-secrets`).
     pub fn showing() -> Redactor {
         Redactor {

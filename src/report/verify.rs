@@ -397,10 +397,10 @@ impl FileReport {
 }
 
 /// Expands arguments: files stay, directories are walked recursively for `*.snap` (sorted).
-pub fn expand(args: &[String]) -> Vec<(String, Input)> {
+pub fn expand<P: AsRef<Path>>(args: &[P]) -> Vec<(String, Input)> {
     let mut out = Vec::new();
     for a in args {
-        let p = Path::new(a);
+        let p = a.as_ref();
         let is_raft_dir =
             p.is_dir() && p.join("meta.json").is_file() && p.join("state.bin").is_file();
         if p.is_dir() && !is_raft_dir {
@@ -412,7 +412,7 @@ pub fn expand(args: &[String]) -> Vec<(String, Input)> {
                 out.push((s.clone(), Input::Archive(f)));
             }
         } else {
-            out.push((a.clone(), Input::from_arg(a)));
+            out.push((p.to_string_lossy().into_owned(), Input::from_arg(p)));
         }
     }
     out

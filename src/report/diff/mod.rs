@@ -240,11 +240,7 @@ pub fn diff(
             "diff reads OLD twice: it cannot be standard input (NEW can)".into(),
         ));
     }
-    let redactor = if opts.show_secrets {
-        Redactor::showing()
-    } else {
-        Redactor::new_random()
-    };
+    let redactor = Redactor::for_show_secrets(opts.show_secrets);
     let mut p1 = IndexPass {
         opts,
         map: HashMap::new(),

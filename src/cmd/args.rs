@@ -1,0 +1,118 @@
+//! The flags several commands share, each defined once: the snapshot to read, the output
+//! format, the record filter, and whether secrets are shown.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use snapinspect::error::Error;
+use snapinspect::model::secrets::Redactor;
+use snapinspect::report::decode::Filter;
+use snapinspect::snapshot::archive::{self, Input, ReadOptions, Snapshot};
+use snapinspect::snapshot::state::{MessageType, RecordSink};
+
+/// Output layouts of the reports (inspect adds Consul's legacy layout of its own).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Text for people: tables and lines.
+    #[value(alias = "pretty")]
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// The snapshot a command reads, and how.
+#[derive(clap::Args, Debug)]
+pub struct SnapshotArgs {
+    /// Fail once more than this many uncompressed bytes have been read.
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, or - for stdin.
+    pub file: PathBuf,
+}
+
+impl SnapshotArgs {
+    /// The input the argument names.
+    pub fn input(&self) -> Input {
+        Input::from_arg(&self.file)
+    }
+
+    /// Reads the snapshot into `sink` in one pass, with a progress bar on a terminal unless
+    /// `-q`; an error names the input.
+    pub fn read(&self, sink: &mut dyn RecordSink) -> Result<Snapshot, Error> {
+        let input = self.input();
+        let counter = Arc::new(AtomicU64::new(0));
+        let opts = ReadOptions {
+            max_size: self.max_size,
+            progress: Some(counter.clone()),
+            ..Default::default()
+        };
+        let progress = super::progress::Progress::start(&input, counter, self.quiet);
+        let result = archive::read(&input, &opts, sink).map_err(|e| with_input(e, &input));
+        drop(progress);
+        result
+    }
+}
+
+/// Which records a command looks at.
+#[derive(clap::Args, Debug)]
+pub struct TypeFilter {
+    /// Only records of this type (name such as KVS or ACLToken, or number); repeatable.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Only KV entries and tombstones whose key starts with this.
+    #[arg(long, value_name = "PREFIX")]
+    pub kv_prefix: Option<String>,
+}
+
+impl TypeFilter {
+    /// The filter, or a usage error naming a type that does not exist.
+    pub fn filter(&self) -> Result<Filter, Error> {
+        let mut types = Vec::new();
+        for t in &self.types {
+            types.push(
+                MessageType::parse(t)
+                    .ok_or_else(|| Error::Usage(format!("unknown record type {t:?}")))?,
+            );
+        }
+        Ok(Filter {
+            types,
+            kv_prefix: self.kv_prefix.clone().map(String::into_bytes),
+        })
+    }
+}
+
+/// Whether secrets are printed.
+#[derive(clap::Args, Debug)]
+pub struct SecretArgs {
+    /// Print secrets (ACL SecretIDs, private keys, tokens) instead of redaction markers.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+impl SecretArgs {
+    /// Markers for secrets unless `--show-secrets` was given.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::for_show_secrets(self.show_secrets)
+    }
+}
+
+/// Prefixes an error with the input it concerns.
+pub fn with_input(e: Error, input: &Input) -> Error {
+    match e {
+        Error::Invalid(mut i) => {
+            i.message = format!("{}: {}", input.display(), i.message);
+            Error::Invalid(i)
+        }
+        Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", input.display())),
+        other => other,
+    }
+}
+
+/// A JSON document as the reports print it: Go's escaping, indented by `indent`, a newline.
+pub fn json<T: serde::Serialize>(value: &T, indent: &'static [u8]) -> String {
+    snapinspect::go::json::to_string_indent(value, indent) + "\n"
+}
