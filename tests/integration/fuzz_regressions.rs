@@ -2,13 +2,13 @@
 //! the same library calls as its fuzz target, and as a record of a snapshot through the
 //! commands, in bounded time and memory. The inputs live in `testdata/fuzz/<target>/`.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::util::{run_measured, RSS_LIMIT_KB};
 use snapinspect::snapshot::state::MessageType;
-use util::{run_measured, RSS_LIMIT_KB};
 
 fn findings(target: &str) -> Vec<PathBuf> {
     let dir = util::testdata("fuzz").join(target);

@@ -1,13 +1,11 @@
 //! save, restore and the snapshot agent against a real Consul 1.8.7 with ACLs on (default deny).
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
-use util::consul::{self, Options, Server};
 
 const MASTER: &str = "4c1e5e2a-0000-4000-8000-00000000abcd";
 const NODE: &str = "snap-node";

@@ -1,14 +1,14 @@
 //! Hostile inputs: length fields that claim gigabytes, decompression bombs and deep nesting end
 //! with one clear error line (or a bounded result) and a small peak RSS, never a panic or hang.
 
-mod util;
+use crate::util;
 
 use std::io::Write;
 use std::path::Path;
 
 use flate2::write::GzEncoder;
 
-use util::{run_measured, RSS_LIMIT_KB};
+use crate::util::{run_measured, RSS_LIMIT_KB};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);

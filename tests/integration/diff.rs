@@ -1,13 +1,11 @@
 //! `snapinspect diff`: exactly the changes made to a real Consul between two saves, identical
 //! snapshots exit 0, and no secret is printed without --show-secrets.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
-use util::consul::{self, Options, Server};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,7 +3,7 @@
 //! hashes and Size), through the library entry points: each returns a result or an error,
 //! never panics, and finishes quickly. 10,000 inputs per run.
 
-mod util;
+use crate::util;
 
 use std::io::Cursor;
 use std::sync::OnceLock;

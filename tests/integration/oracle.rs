@@ -9,18 +9,18 @@
 //! `SNAPINSPECT_ORACLE_WORKERS` (default 2) and `SNAPINSPECT_ORACLE_REPORT` (a file for the
 //! per-case table) tune a run.
 
-mod util;
+use crate::util;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::util::consul::{Options, Server};
+use crate::util::mutate::{self, Fixture, Rng};
 use snapinspect::report::compat::Version;
 use snapinspect::report::verify::{check_input, VerifyOptions};
 use snapinspect::snapshot::archive::Input;
-use util::consul::{Options, Server};
-use util::mutate::{self, Fixture, Rng};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)

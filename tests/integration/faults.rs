@@ -2,15 +2,15 @@
 //! a real Consul 1.8.7 hangs, slows down, resets, answers 500s, cuts bodies and lies about
 //! Content-Length; every case ends in a clear error (or succeeds), never a stall.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::process::{Command as Process, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::consul::{self, acl_server, MASTER};
+use crate::util::proxy::{Fault, FaultProxy};
 use assert_cmd::Command;
-use util::consul::{self, acl_server, MASTER};
-use util::proxy::{Fault, FaultProxy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

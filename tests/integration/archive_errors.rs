@@ -1,12 +1,12 @@
 //! Broken archives fail with Consul's message, a location and exit code 3; Consul's own tar
 //! fixtures give the outcomes its tests require, as plain tar and gzipped.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 
+use crate::util::{gzip, members, sums, tar, testdata};
 use assert_cmd::Command;
-use util::{gzip, members, sums, tar, testdata};
 
 /// Runs `snapinspect inspect` on bytes written to a temp file; returns (code, stdout, stderr).
 fn inspect_bytes(bytes: &[u8]) -> (i32, String, String) {

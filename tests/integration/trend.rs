@@ -1,10 +1,8 @@
 //! `snapinspect trend` over snapshots of a growing real Consul: growth per type and prefix,
 //! oldest first, and a valid SVG chart.
 
-mod util;
-
+use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
-use util::consul::{self, Options, Server};
 
 #[test]
 fn a_growing_cluster_trends_up() {

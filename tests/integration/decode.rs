@@ -1,7 +1,7 @@
 //! `snapinspect decode`: every record typed, KV and catalog equal to Consul's own exports,
 //! secrets redacted unless asked for, memory flat while streaming.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

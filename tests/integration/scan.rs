@@ -1,7 +1,7 @@
 //! `snapinspect scan`: secret-bearing records by identity, secret-looking KV values, no secret
 //! printed, and --fail-on-secrets as a gate.
 
-mod util;
+use crate::util;
 
 use assert_cmd::Command;
 use snapinspect::go::msgpack::encode;

@@ -2,13 +2,13 @@
 //! restore them are refused by verify (exit 3, record, type and field named) and by restore;
 //! the type table's versions, Enterprise and unknown types, and version drift.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::util::mutate::{self, Fixture};
 use snapinspect::go::msgpack::{self, encode, Value};
-use util::mutate::{self, Fixture};
 
 fn bin() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))

@@ -1,7 +1,7 @@
 //! The inspect formatter reproduces Consul's upstream goldens byte for byte from their numbers,
 //! and the derived outputs of the spec end to end from Consul's own tar fixtures.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 

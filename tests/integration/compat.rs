@@ -1,6 +1,6 @@
 //! `snapinspect compat`: newer, Enterprise and unknown record types against a target version.
 
-mod util;
+use crate::util;
 
 use assert_cmd::Command;
 

@@ -3,14 +3,12 @@
 //! kept, max_failures, retention that never loses the last good backup, and a stop that
 //! works while a download stalls.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use util::consul::{acl_server, Server, MASTER};
-use util::proxy::{Fault, FaultProxy};
+use crate::util::consul::{acl_server, Server, MASTER};
+use crate::util::proxy::{Fault, FaultProxy};
 
 /// A server with ACLs, a proxy in front of it, and a directory for an agent's files.
 fn setup() -> Option<(Server, FaultProxy, tempfile::TempDir)> {

@@ -1,7 +1,7 @@
 //! `snapinspect verify`: every truncation and bit flip is caught, hostile claims fail in little
 //! memory, JSON follows its schema, Prometheus output parses, directories and --max-age work.
 
-mod util;
+use crate::util;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

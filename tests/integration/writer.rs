@@ -1,7 +1,7 @@
 //! The writer lays out archives byte for byte as Consul does: re-packing Consul's own
 //! snapshots gives identical tars, except member mtimes and the SHA256SUMS line order.
 
-mod util;
+use crate::util;
 
 use snapinspect::snapshot::meta::SnapshotMeta;
 use snapinspect::write::{write_snapshot, write_tar, WriteOptions};

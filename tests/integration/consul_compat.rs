@@ -1,12 +1,12 @@
 //! Against a real Consul 1.8.7: our output equals Consul's own, Consul accepts what we write,
 //! and we read what a live Consul saves. Skipped loudly without Consul; required in CI.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 
+use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
-use util::consul::{self, Options, Server};
 
 fn ours(args: &[&str]) -> std::process::Output {
     Command::cargo_bin("snapinspect")

@@ -1,12 +1,12 @@
 //! pack, unpack and redact: what we write is whole, secret-free where asked, atomic, and
 //! accepted by a real Consul 1.8.7.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 
+use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
-use util::consul::{self, Options, Server};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,7 @@
 //! when the snapshot was saved, the audit finds exactly the planted problems, and no SecretID
 //! is printed without --show-secrets.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -1,0 +1,28 @@
+//! The integration tests: one binary (linked once), a module per area of behaviour, the
+//! helpers they share in `util`.
+
+mod util;
+
+mod acl;
+mod agent_faults;
+mod archive_errors;
+mod compat;
+mod consul_compat;
+mod decode;
+mod diff;
+mod faults;
+mod fuzz_regressions;
+mod hostile;
+mod insight;
+mod inspect_cli;
+mod inspect_goldens;
+mod layers;
+mod live;
+mod mutations;
+mod oracle;
+mod redact;
+mod restorable;
+mod scan;
+mod trend;
+mod verify;
+mod writer;
