@@ -161,11 +161,10 @@ fn show(s: ShowArgs) -> Result<i32, Error> {
 fn audit(a: AuditArgs) -> Result<i32, Error> {
     let acl = load(&a.snapshot)?;
     let report = acl.audit(a.now.unwrap_or_else(Instant::now));
-    let out = match a.format {
-        OutputFormat::Json => super::args::json(&report, b"  "),
-        OutputFormat::Text => report.pretty(),
-    };
-    super::emit(out.as_bytes())?;
+    match a.format {
+        OutputFormat::Json => super::emit(super::args::json(&report, b"  ").as_bytes())?,
+        OutputFormat::Text => super::emit_with(|w| report.write_text(w))?,
+    }
     Ok(match a.fail_on {
         Some(level) if report.has_at_least(level) => EXIT_FINDING,
         _ => EXIT_OK,

@@ -50,11 +50,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     };
     let present: Vec<_> = snap.types().map(|(t, s)| (t, s.count)).collect();
     let report = compat::check_records(&present, target, records);
-    let out = match a.format {
-        OutputFormat::Text => report.pretty(),
-        OutputFormat::Json => json(&report, b"  "),
-    };
-    super::emit(out.as_bytes())?;
+    match a.format {
+        OutputFormat::Text => super::emit_with(|w| report.write_text(w))?,
+        OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
+    }
     Ok(
         if report.restorable == Some(false) || (target.is_none() && !report.all_types_known) {
             EXIT_FINDING

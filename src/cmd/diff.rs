@@ -45,11 +45,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     };
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
     let report = diff::diff(&old, &new, &opts, &ReadOptions::default())?;
-    let out = match a.format {
-        OutputFormat::Text => report.pretty(a.stat),
-        OutputFormat::Json => json(&report, b"  "),
-    };
-    super::emit(out.as_bytes())?;
+    match a.format {
+        OutputFormat::Text => super::emit_with(|w| report.write_text(w, a.stat))?,
+        OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
+    }
     Ok(if report.identical {
         EXIT_OK
     } else {

@@ -155,6 +155,14 @@ pub fn emit(bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io("writing to standard output", e))
 }
 
+/// Writes a report to stdout through a buffer; a closed pipe ends the program quietly.
+pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    write(&mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("writing to standard output", e))
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     let cli = match Cli::try_parse_from(normalize(args)) {

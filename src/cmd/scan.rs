@@ -26,11 +26,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
         secret_records: sink.records,
         suspect_values: sink.values,
     };
-    let out = match a.format {
-        OutputFormat::Text => report.pretty(),
-        OutputFormat::Json => json(&report, b"  "),
-    };
-    super::emit(out.as_bytes())?;
+    match a.format {
+        OutputFormat::Text => super::emit_with(|w| report.write_text(w))?,
+        OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
+    }
     Ok(if a.fail_on_secrets && report.count() > 0 {
         EXIT_FINDING
     } else {

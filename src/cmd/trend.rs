@@ -39,10 +39,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         })?;
     }
-    let out = match a.format {
-        OutputFormat::Text => report.pretty(a.top),
-        OutputFormat::Json => super::args::json(&report, b"  "),
-    };
-    super::emit(out.as_bytes())?;
+    match a.format {
+        OutputFormat::Text => super::emit_with(|w| report.write_text(w, a.top))?,
+        OutputFormat::Json => super::emit(super::args::json(&report, b"  ").as_bytes())?,
+    }
     Ok(EXIT_OK)
 }

@@ -38,6 +38,11 @@ impl TabWriter {
         out
     }
 
+    /// The laid-out text as a string, invalid UTF-8 replaced (for reports people read).
+    pub fn finish_text(self) -> String {
+        String::from_utf8_lossy(&self.finish()).into_owned()
+    }
+
     fn format(&self, out: &mut Vec<u8>, widths: &mut Vec<usize>, line0: usize, line1: usize) {
         let column = widths.len();
         let mut start = line0;
@@ -81,4 +86,17 @@ impl TabWriter {
             }
         }
     }
+}
+
+/// The one table layout of snapinspect's own reports: a header and rows, columns two spaces
+/// apart (Go's tabwriter with minwidth 0, padding 2), a newline after every line.
+pub fn table<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> String {
+    let mut tw = TabWriter::new(0, 2);
+    tw.line(&header.iter().map(|h| h.as_bytes()).collect::<Vec<_>>());
+    for r in rows {
+        tw.line(&r.iter().map(|c| c.as_ref()).collect::<Vec<_>>());
+    }
+    let mut s = tw.finish_text();
+    s.push('\n');
+    s
 }

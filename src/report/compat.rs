@@ -192,8 +192,13 @@ pub fn check_records(
 }
 
 impl CompatReport {
-    /// The report as a table and a verdict line.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self) -> String {
+        crate::report::text(|w| self.write_text(w))
+    }
+
+    /// The report as a table and a verdict line.
+    pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"Type", b"Records", b"Since", b"Restorable", b"Note"]);
         for t in &self.types {
@@ -217,29 +222,29 @@ impl CompatReport {
                 t.reason.clone().unwrap_or_default().as_bytes(),
             ]);
         }
-        let table = String::from_utf8_lossy(&tw.finish()).into_owned();
-        let mut out: String = table
-            .lines()
-            .map(|l| l.trim_end().to_string() + "\n")
-            .collect();
+        for line in tw.finish_text().lines() {
+            writeln!(w, "{}", line.trim_end())?;
+        }
         if !self.records.is_empty() {
-            out.push_str("\nRecords the target cannot load:\n");
+            w.write_all(b"\nRecords the target cannot load:\n")?;
             for r in &self.records {
-                out.push_str(&format!(
+                write!(
+                    w,
                     "  {} {} record(s), first record {}: {}\n",
                     r.count, r.record_type, r.first_record, r.message
-                ));
+                )?;
             }
         }
         if let (Some(v), Some(n)) = (&self.target, self.downgrade_drops) {
-            out.push_str(&format!(
+            write!(
+                    w,
                 "\nWith CONSUL_ENTERPRISE_DOWNGRADE_TO_CE=true, Consul CE {v} restores it and drops the {n} Enterprise record(s) (hashicorp/consul#20977).\n"
-            ));
+            )?;
         }
-        out.push('\n');
+        w.write_all(b"\n")?;
         match (&self.target, self.restorable) {
             (Some(v), Some(true)) => {
-                out.push_str(&format!("Consul {v} can restore this snapshot.\n"))
+                write!(w, "Consul {v} can restore this snapshot.\n")
             }
             (Some(v), _) => {
                 let n = self
@@ -248,26 +253,29 @@ impl CompatReport {
                     .filter(|t| t.restorable == Some(false))
                     .count();
                 let records = self.records.iter().map(|r| r.count).sum::<u64>();
-                out.push_str(&format!(
+                write!(
+                    w,
                     "Consul {v} can NOT restore this snapshot: {n} record type(s) and {records} record(s) above are not restorable.\n"
-                ))
+                )
             }
-            _ if !self.all_types_known => out.push_str(&format!(
+            _ if !self.all_types_known => write!(
+                w,
                 "No Consul up to {} restores every record type above.\n",
                 msgtype::KNOWN_UP_TO
-            )),
+            ),
             _ => match &self.removed_in {
-                Some(r) => out.push_str(&format!(
+                Some(r) => write!(
+                    w,
                     "Every record type is known to Consul {} and later (CE), before {r}.\n",
                     self.minimum_version
-                )),
-                None => out.push_str(&format!(
+                ),
+                None => write!(
+                    w,
                     "Every record type is known to Consul {} and later (CE).\n",
                     self.minimum_version
-                )),
+                ),
             },
         }
-        out
     }
 }
 

@@ -8,3 +8,10 @@ pub mod inspect;
 pub mod scan;
 pub mod trend;
 pub mod verify;
+
+/// What a report's `write_text` writes, as a string.
+pub fn text(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    write(&mut buf).expect("writing into memory does not fail");
+    String::from_utf8(buf).expect("text reports are UTF-8")
+}

@@ -172,13 +172,18 @@ impl ScanReport {
             + self.suspect_values.len()
     }
 
-    /// The report as text.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self) -> String {
-        let mut out = String::new();
-        out.push_str(&format!(
+        crate::report::text(|w| self.write_text(w))
+    }
+
+    /// The report as text.
+    pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        write!(
+            w,
             "Records carrying secrets: {}\n",
             self.secret_records.len()
-        ));
+        )?;
         let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"  Record", b"Field", b"Kind", b"Identity"]);
         for r in &self.secret_records {
@@ -189,11 +194,12 @@ impl ScanReport {
                 r.id.as_bytes(),
             ]);
         }
-        out.push_str(&String::from_utf8_lossy(&tw.finish()));
-        out.push_str(&format!(
+        w.write_all(tw.finish_text().as_bytes())?;
+        write!(
+            w,
             "\n\nKV values that look like secrets: {}\n",
             self.suspect_values.len()
-        ));
+        )?;
         if !self.suspect_values.is_empty() {
             let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
             tw.line(&[b"  Record", b"Looks like", b"Key"]);
@@ -204,10 +210,10 @@ impl ScanReport {
                     v.key.as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
-            out.push('\n');
+            w.write_all(tw.finish_text().as_bytes())?;
+            w.write_all(b"\n")?;
         }
-        out
+        Ok(())
     }
 }
 

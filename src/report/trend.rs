@@ -149,10 +149,15 @@ pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport>
 }
 
 impl TrendReport {
-    /// The report as text tables.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self, top: usize) -> String {
+        crate::report::text(|w| self.write_text(w, top))
+    }
+
+    /// The report as text tables.
+    pub fn write_text(&self, w: &mut dyn std::io::Write, top: usize) -> std::io::Result<()> {
         use crate::report::inspect::byte_size;
-        let mut out = String::from("Snapshots, oldest first\n");
+        w.write_all("Snapshots, oldest first\n".as_bytes())?;
         let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[b"  Created", b"Index", b"Size", b"Path"]);
         for p in &self.snapshots {
@@ -167,7 +172,7 @@ impl TrendReport {
                 p.path.as_bytes(),
             ]);
         }
-        out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        w.write_all(tw.finish_text().as_bytes())?;
         for (title, rows) in [
             ("Growth by type", &self.types),
             ("Growth by KV prefix", &self.kv_prefixes),
@@ -175,7 +180,7 @@ impl TrendReport {
             if rows.is_empty() {
                 continue;
             }
-            out.push_str(&format!("\n\n{title}, first to last\n"));
+            write!(w, "\n\n{title}, first to last\n")?;
             let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
             tw.line(&[b"  Name", b"First", b"Last", b"Change", b"Percent"]);
             for g in rows.iter().take(top) {
@@ -201,9 +206,9 @@ impl TrendReport {
                     .as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
         }
-        out.push('\n');
-        out
+        w.write_all(b"\n")?;
+        Ok(())
     }
 }

@@ -378,8 +378,13 @@ impl Audit {
         self.findings.iter().any(|f| f.severity >= level)
     }
 
-    /// The findings as a table, most serious first, and a count line.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self) -> String {
+        crate::report::text(|w| self.write_text(w))
+    }
+
+    /// The findings as a table, most serious first, and a count line.
+    pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let rows: Vec<Vec<String>> = self
             .findings
             .iter()
@@ -394,24 +399,18 @@ impl Audit {
                 ]
             })
             .collect();
-        let mut out = if rows.is_empty() {
-            String::new()
-        } else {
-            table(
+        if !rows.is_empty() {
+            let t = table(
                 &["Severity", "Finding", "Object", "ID", "Name", "Detail"],
                 rows,
-            )
-        };
+            );
+            w.write_all(t.as_bytes())?;
+        }
         let counts: Vec<String> = Severity::ALL
             .iter()
             .rev()
             .map(|l| format!("{} {}", self.counts[l.name()], l.name()))
             .collect();
-        out.push_str(&format!(
-            "{} findings: {}\n",
-            self.findings.len(),
-            counts.join(", ")
-        ));
-        out
+        writeln!(w, "{} findings: {}", self.findings.len(), counts.join(", "))
     }
 }

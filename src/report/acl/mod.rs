@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Check, Error, Location, Result};
-use crate::go::tabwriter::TabWriter;
 use crate::model::secrets::Redactor;
 use crate::model::values::go_duration;
 use crate::model::{
@@ -239,14 +238,7 @@ fn identities_text(svc: &[Json], node: &[Json]) -> String {
 }
 
 fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut tw = TabWriter::new(0, 2);
-    tw.line(&header.iter().map(|h| h.as_bytes()).collect::<Vec<_>>());
-    for r in &rows {
-        tw.line(&r.iter().map(|c| c.as_bytes()).collect::<Vec<_>>());
-    }
-    let mut s = String::from_utf8_lossy(&tw.finish()).into_owned();
-    s.push('\n');
-    s
+    crate::go::tabwriter::table(header, &rows)
 }
 
 fn lossy(t: &Text) -> String {

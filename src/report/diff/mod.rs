@@ -410,9 +410,14 @@ fn short(v: &Json) -> String {
 }
 
 impl DiffReport {
-    /// The report as text: the summary table, then the changes unless `stat_only`.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self, stat_only: bool) -> String {
-        let mut out = format!("--- {}\n+++ {}\n\n", self.old_id, self.new_id);
+        crate::report::text(|w| self.write_text(w, stat_only))
+    }
+
+    /// The report as text: the summary table, then the changes unless `stat_only`.
+    pub fn write_text(&self, w: &mut dyn std::io::Write, stat_only: bool) -> std::io::Result<()> {
+        write!(w, "--- {}\n+++ {}\n\n", self.old_id, self.new_id)?;
         let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[
             b"Type",
@@ -432,19 +437,19 @@ impl DiffReport {
                 s.unchanged.to_string().as_bytes(),
             ]);
         }
-        out.push_str(&String::from_utf8_lossy(&tw.finish()));
-        out.push('\n');
+        w.write_all(tw.finish_text().as_bytes())?;
+        w.write_all(b"\n")?;
         if self.identical {
-            out.push_str("\nidentical\n");
-            return out;
+            w.write_all("\nidentical\n".as_bytes())?;
+            return Ok(());
         }
         if stat_only {
-            return out;
+            return Ok(());
         }
         let mut current = String::new();
         for c in &self.changes {
             if c.type_name != current {
-                out.push_str(&format!("\n{}\n", c.type_name));
+                write!(w, "\n{}\n", c.type_name)?;
                 current = c.type_name.clone();
             }
             let sign = match c.change {
@@ -459,29 +464,30 @@ impl DiffReport {
             } else {
                 ""
             };
-            out.push_str(&format!("  {sign} {id}  {}{alert}\n", c.summary));
+            write!(w, "  {sign} {id}  {}{alert}\n", c.summary)?;
             if c.secret_changed {
-                out.push_str("      secret changed\n");
+                w.write_all("      secret changed\n".as_bytes())?;
             }
             for f in &c.fields {
                 if c.text_diffs.contains_key(&f.path) {
                     continue;
                 }
-                out.push_str(&format!(
+                write!(
+                    w,
                     "      {}: {} -> {}\n",
                     f.path,
                     short(&f.old),
                     short(&f.new)
-                ));
+                )?;
             }
             for (path, d) in &c.text_diffs {
-                out.push_str(&format!("      {path}:\n"));
+                write!(w, "      {path}:\n")?;
                 for line in d.lines() {
-                    out.push_str(&format!("        {line}\n"));
+                    write!(w, "        {line}\n")?;
                 }
             }
         }
-        out
+        Ok(())
     }
 }
 

@@ -506,11 +506,15 @@ pub fn human_age(secs: u64) -> String {
 }
 
 impl Details {
-    /// The report as text sections.
+    /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self) -> String {
-        let mut out = String::new();
+        crate::report::text(|w| self.write_text(w))
+    }
+
+    /// The report as text sections.
+    pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let p = &self.provenance;
-        out.push_str("Provenance\n");
+        w.write_all("Provenance\n".as_bytes())?;
         let mut tw = TabWriter::new(0, 2);
         tw.line(&[b"  Datacenter", p.datacenters.join(", ").as_bytes()]);
         if let Some(c) = &p.created {
@@ -529,8 +533,8 @@ impl Details {
         for (node, v) in &p.server_versions {
             tw.line(&[b"  Consul version", format!("{v} on {node}").as_bytes()]);
         }
-        out.push_str(&String::from_utf8_lossy(&tw.finish()));
-        out.push_str("\n\nShare of the snapshot by type\n");
+        w.write_all(tw.finish_text().as_bytes())?;
+        w.write_all("\n\nShare of the snapshot by type\n".as_bytes())?;
         let mut tw = TabWriter::new(0, 2);
         tw.line(&[b"  Type", b"Count", b"Size", b"Share"]);
         for t in &self.types {
@@ -541,12 +545,9 @@ impl Details {
                 format!("{:.1}%", t.percent).as_bytes(),
             ]);
         }
-        out.push_str(&String::from_utf8_lossy(&tw.finish()));
+        w.write_all(tw.finish_text().as_bytes())?;
         if !self.top_kv.is_empty() {
-            out.push_str(&format!(
-                "\n\nLargest KV entries (top {})\n",
-                self.top_kv.len()
-            ));
+            write!(w, "\n\nLargest KV entries (top {})\n", self.top_kv.len())?;
             let mut tw = TabWriter::new(0, 2);
             tw.line(&[b"  Value bytes", b"Record bytes", b"Key"]);
             for k in &self.top_kv {
@@ -556,13 +557,10 @@ impl Details {
                     k.key.as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
         }
         if !self.top_records.is_empty() {
-            out.push_str(&format!(
-                "\n\nLargest records (top {})\n",
-                self.top_records.len()
-            ));
+            write!(w, "\n\nLargest records (top {})\n", self.top_records.len())?;
             let mut tw = TabWriter::new(0, 2);
             tw.line(&[b"  Bytes", b"Record", b"Type", b"Subject"]);
             for r in &self.top_records {
@@ -573,10 +571,10 @@ impl Details {
                     r.subject.as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
         }
         if !self.nodes.is_empty() {
-            out.push_str("\n\nCatalog by node\n");
+            w.write_all("\n\nCatalog by node\n".as_bytes())?;
             let mut tw = TabWriter::new(0, 2);
             tw.line(&[
                 b"  Node",
@@ -602,14 +600,15 @@ impl Details {
                     s.register_bytes.to_string().as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
             if shown < self.nodes.len() {
-                out.push_str(&format!(
+                write!(
+                    w,
                     "\n  ... and {} more nodes (all of them with --format json)",
                     self.nodes.len() - shown
-                ));
+                )?;
             }
-            out.push_str("\n\nCatalog by service\n");
+            w.write_all("\n\nCatalog by service\n".as_bytes())?;
             let mut tw = TabWriter::new(0, 2);
             tw.line(&[b"  Service", b"Instances", b"Checks", b"Bytes"]);
             for n in &self.services {
@@ -621,13 +620,14 @@ impl Details {
                     s.register_bytes.to_string().as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
         }
         if !self.kv_tree.is_empty() {
-            out.push_str(&format!(
+            write!(
+                w,
                 "\n\nKV tree at depth {} ({} tombstones)\n",
                 self.kv_depth, self.tombstones
-            ));
+            )?;
             let mut tw = TabWriter::new(0, 2);
             tw.line(&[b"  Prefix", b"Keys", b"Value bytes", b"Record bytes"]);
             for n in &self.kv_tree {
@@ -639,10 +639,10 @@ impl Details {
                     s.record_bytes.to_string().as_bytes(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(&tw.finish()));
+            w.write_all(tw.finish_text().as_bytes())?;
         }
-        out.push('\n');
-        out
+        w.write_all(b"\n")?;
+        Ok(())
     }
 }
 
