@@ -234,6 +234,10 @@ pub struct RedactArgs {
     /// gzip level of the copy.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
     level: u32,
+    /// Keep KV values that look like secrets (PEM private keys, tokens); by default they are
+    /// emptied, as scan would report them.
+    #[arg(long)]
+    keep_kv: bool,
 }
 
 /// Runs `redact`.
@@ -245,9 +249,10 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
     // The redacted state is staged in an anonymous temp file beside the output.
     let staged = write::unnamed_temp_file(Some(&dir))
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
-    let mut sink = RedactSink::new(BufWriter::with_capacity(1 << 20, staged));
+    let mut sink = RedactSink::new(BufWriter::with_capacity(1 << 20, staged)).keep_kv(a.keep_kv);
     let snap = a.snapshot.read(&mut sink)?;
     let (replaced, dropped, len) = (sink.replaced.clone(), sink.dropped, sink.written);
+    let (emptied, kept, left) = (sink.kv_emptied.clone(), sink.kv_kept.clone(), sink.kv_left);
     let mut staged = sink
         .finish()?
         .into_inner()
@@ -267,17 +272,37 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
             .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
         Ok(())
     })?;
-    let mut report = String::new();
+    // What changed and what was left, on stderr (stdout stays free for data).
+    let tally = |m: &std::collections::BTreeMap<&str, u64>| {
+        m.iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for (kind, n) in &replaced {
-        report.push_str(&format!("replaced {n} {kind}\n"));
+        eprintln!("replaced {n} {kind}");
     }
-    if replaced.is_empty() {
-        report.push_str("no secrets found\n");
+    if !emptied.is_empty() {
+        let n: u64 = emptied.values().sum();
+        eprintln!(
+            "emptied {n} KV value(s) that look like secrets ({})",
+            tally(&emptied)
+        );
+    }
+    if !kept.is_empty() {
+        let n: u64 = kept.values().sum();
+        eprintln!(
+            "kept {n} KV value(s) that look like secrets ({}) because of --keep-kv",
+            tally(&kept)
+        );
+    }
+    if replaced.is_empty() && emptied.is_empty() && kept.is_empty() && dropped == 0 {
+        eprintln!("no secrets found");
     }
     if dropped > 0 {
-        report.push_str(&format!("dropped {dropped} peering secret record(s)\n"));
+        eprintln!("dropped {dropped} peering secret record(s)");
     }
-    report.push_str(&format!("wrote {}\n", a.output.display()));
-    super::emit(report.as_bytes())?;
+    eprintln!("left {left} other KV value(s) as they were");
+    eprintln!("wrote {}", a.output.display());
     Ok(EXIT_OK)
 }

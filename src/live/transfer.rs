@@ -156,9 +156,14 @@ pub fn save_into(
                     warnings,
                 } = verify::check_with(|o, s| archive::read_archive(tee, o, s), &vopts).map_err(
                     |e| match e {
-                        Error::Invalid(i) => Error::Remote(format!(
-                            "the snapshot Consul sent is not valid, nothing was kept: {i}"
-                        )),
+                        // Still an invalid snapshot (exit 3), said to be Consul's.
+                        Error::Invalid(mut i) => {
+                            i.message = format!(
+                                "the snapshot Consul sent is not valid, nothing was kept: {}",
+                                i.message
+                            );
+                            Error::Invalid(i)
+                        }
                         other => other,
                     },
                 )?;

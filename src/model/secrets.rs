@@ -100,6 +100,95 @@ fn non_empty(v: Option<&Json>) -> bool {
     }
 }
 
+/// Patterns of values that look like secrets (PEM private keys, JWTs, AWS keys, Vault and
+/// GitHub tokens): what scan reports among KV values and redact empties.
+pub struct SecretPatterns(Vec<(&'static str, regex::bytes::Regex)>);
+
+impl Default for SecretPatterns {
+    fn default() -> Self {
+        let p = |s: &str| regex::bytes::Regex::new(s).expect("valid pattern");
+        SecretPatterns(vec![
+            (
+                "pem-private-key",
+                p(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----"),
+            ),
+            (
+                "jwt",
+                p(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+            ),
+            ("aws-access-key-id", p(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+            (
+                "aws-secret-access-key",
+                p(r"(?i)aws_?secret_?access_?key\W{1,4}[A-Za-z0-9/+=]{40}"),
+            ),
+            (
+                "vault-token",
+                p(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}|\bs\.[A-Za-z0-9]{24}\b"),
+            ),
+            ("github-token", p(r"\bgh[pousr]_[A-Za-z0-9]{36}\b")),
+        ])
+    }
+}
+
+impl SecretPatterns {
+    /// What `value` looks like, if it looks like a secret.
+    pub fn looks_like(&self, value: &[u8]) -> Option<&'static str> {
+        self.0
+            .iter()
+            .find(|(_, re)| re.is_match(value))
+            .map(|(name, _)| *name)
+    }
+}
+
+/// The tag that makes a minted ID recognisable.
+const MINT_TAG: &[u8] = b"snapinspect redact: a fresh ACL secret, nobody's credential";
+
+fn mint_check(first12: &[u8]) -> [u8; 4] {
+    use sha2::Digest;
+    let mut h = Sha256::new();
+    h.update(MINT_TAG);
+    h.update(first12);
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+/// A fresh random version-4 UUID for redact to write in place of an ACL secret: 90 random
+/// bits, and a 32-bit check over them that [`is_minted`] recognises, so that scan can tell a
+/// redacted copy's new secrets (nobody's credentials) from real ones.
+pub fn minted_uuid() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the operating system provides random bytes");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let check = mint_check(&b[..12]);
+    b[12..].copy_from_slice(&check);
+    let h = crate::snapshot::archive::hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// Whether `id` is a UUID that [`minted_uuid`] made.
+pub fn is_minted(id: &str) -> bool {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    if id.len() != 36 || hex.len() != 32 {
+        return false;
+    }
+    let mut b = [0u8; 16];
+    for (i, byte) in b.iter_mut().enumerate() {
+        match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
+            Ok(v) => *byte = v,
+            Err(_) => return false,
+        }
+    }
+    b[12..] == mint_check(&b[..12])
+}
+
 /// Whether a configuration key names a secret (CA provider, auth method, config entry).
 pub fn secret_key(key: &str) -> Option<&'static str> {
     let k = key.to_ascii_lowercase();
@@ -194,6 +283,20 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn minted_ids_are_recognised_and_others_are_not() {
+        let a = minted_uuid();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(is_minted(&a));
+        assert_ne!(a, minted_uuid());
+        assert!(!is_minted("11111111-2222-3333-4444-555555555555"));
+        assert!(!is_minted("anonymous"));
+        let mut flipped = a.clone().into_bytes();
+        flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
+        assert!(!is_minted(std::str::from_utf8(&flipped).unwrap()));
+    }
+
+    #[test]
     fn tokens_and_keys_are_redacted_with_matching_markers() {
         let r = Redactor::new_random();
         let mut a = json!({"AccessorID": "a", "SecretID": "s3cr3t"});
@@ -237,5 +340,24 @@ mod tests {
         let mut shown = json!({"SecretID": "x"});
         Redactor::showing().redact(MessageType::ACL_TOKEN, &mut shown);
         assert_eq!(shown["SecretID"], "x");
+    }
+
+    #[test]
+    fn patterns_match_what_they_should() {
+        let p = SecretPatterns::default();
+        let hit = |s: &str| p.looks_like(s.as_bytes());
+        assert_eq!(
+            hit("-----BEGIN EC PRIVATE KEY-----\nMHcC"),
+            Some("pem-private-key")
+        );
+        assert_eq!(hit("-----BEGIN PRIVATE KEY-----"), Some("pem-private-key"));
+        assert_eq!(hit("-----BEGIN CERTIFICATE-----"), None);
+        assert_eq!(
+            hit("id AKIAIOSFODNN7EXAMPLE here"),
+            Some("aws-access-key-id")
+        );
+        assert_eq!(hit("hvs.CAESIJlWh4YHbgBmbZAGJ6mN2dPK"), Some("vault-token"));
+        assert_eq!(hit("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"), Some("jwt"));
+        assert_eq!(hit("plain config value"), None);
     }
 }

@@ -1,11 +1,10 @@
 //! `scan`: which records of a snapshot carry secrets, and which KV values look like secrets,
 //! named by identity, never showing a secret.
 
-use regex::bytes::Regex;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::secrets::Redactor;
+use crate::model::secrets::{self, Redactor, SecretPatterns};
 use crate::report::decode::record_json;
 use crate::report::inspect::kv_key;
 use crate::snapshot::state::{MessageType, Record, RecordSink};
@@ -34,38 +33,9 @@ pub struct SuspectValue {
     pub looks_like: &'static str,
 }
 
-/// Patterns of secret-looking values.
-struct Patterns(Vec<(&'static str, Regex)>);
-
-impl Patterns {
-    fn new() -> Patterns {
-        let p = |s: &str| Regex::new(s).expect("valid pattern");
-        Patterns(vec![
-            (
-                "pem-private-key",
-                p(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----"),
-            ),
-            (
-                "jwt",
-                p(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-            ),
-            ("aws-access-key-id", p(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-            (
-                "aws-secret-access-key",
-                p(r"(?i)aws_?secret_?access_?key\W{1,4}[A-Za-z0-9/+=]{40}"),
-            ),
-            (
-                "vault-token",
-                p(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}|\bs\.[A-Za-z0-9]{24}\b"),
-            ),
-            ("github-token", p(r"\bgh[pousr]_[A-Za-z0-9]{36}\b")),
-        ])
-    }
-}
-
 /// Collects secret-bearing records and secret-looking KV values.
 pub struct ScanSink {
-    patterns: Patterns,
+    patterns: SecretPatterns,
     redactor: Redactor,
     /// Records with secrets in known fields.
     pub records: Vec<SecretRecord>,
@@ -76,7 +46,7 @@ pub struct ScanSink {
 impl Default for ScanSink {
     fn default() -> Self {
         ScanSink {
-            patterns: Patterns::new(),
+            patterns: SecretPatterns::default(),
             redactor: Redactor::new_random(),
             records: Vec::new(),
             values: Vec::new(),
@@ -114,22 +84,20 @@ impl RecordSink for ScanSink {
         if r.mtype == MessageType::KVS {
             if let Ok((val, _)) = crate::go::msgpack::decode(v) {
                 if let Some(bytes) = val.get("Value").and_then(|x| x.as_bytes()) {
-                    for (name, re) in &self.patterns.0 {
-                        if re.is_match(bytes) {
-                            let key = kv_key(v).unwrap_or_default();
-                            self.values.push(SuspectValue {
-                                key: String::from_utf8_lossy(&key).into_owned(),
-                                record: r.number,
-                                looks_like: name,
-                            });
-                            break;
-                        }
+                    if let Some(name) = self.patterns.looks_like(bytes) {
+                        let key = kv_key(v).unwrap_or_default();
+                        self.values.push(SuspectValue {
+                            key: String::from_utf8_lossy(&key).into_owned(),
+                            record: r.number,
+                            looks_like: name,
+                        });
                     }
                 }
             }
             return Ok(());
         }
         let (mut json, id, _) = record_json(r.mtype, v, &Redactor::showing());
+        let shown = json.clone();
         let found = self.redactor.redact(r.mtype, &mut json);
         if r.mtype == MessageType::ACL_TOKEN && found.is_empty() {
             // The anonymous token: its SecretID is the well-known value "anonymous".
@@ -142,11 +110,21 @@ impl RecordSink for ScanSink {
             return Ok(());
         }
         for f in found {
+            // An ACL secret that redact minted for a copy is nobody's credential.
+            let minted = f.kind == "acl-secret-id"
+                && shown
+                    .pointer(&f.path)
+                    .and_then(|s| s.as_str())
+                    .is_some_and(secrets::is_minted);
             self.records.push(SecretRecord {
                 id: id.clone(),
                 record: r.number,
                 field: f.path,
-                kind: f.kind.into(),
+                kind: if minted {
+                    "well-known (minted by redact)".into()
+                } else {
+                    f.kind.into()
+                },
             });
         }
         Ok(())
@@ -214,33 +192,5 @@ impl ScanReport {
             w.write_all(b"\n")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patterns_match_what_they_should() {
-        let p = Patterns::new();
-        let hit = |s: &str| {
-            p.0.iter()
-                .find(|(_, re)| re.is_match(s.as_bytes()))
-                .map(|(n, _)| *n)
-        };
-        assert_eq!(
-            hit("-----BEGIN EC PRIVATE KEY-----\nMHcC"),
-            Some("pem-private-key")
-        );
-        assert_eq!(hit("-----BEGIN PRIVATE KEY-----"), Some("pem-private-key"));
-        assert_eq!(hit("-----BEGIN CERTIFICATE-----"), None);
-        assert_eq!(
-            hit("id AKIAIOSFODNN7EXAMPLE here"),
-            Some("aws-access-key-id")
-        );
-        assert_eq!(hit("hvs.CAESIJlWh4YHbgBmbZAGJ6mN2dPK"), Some("vault-token"));
-        assert_eq!(hit("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"), Some("jwt"));
-        assert_eq!(hit("plain config value"), None);
     }
 }

@@ -10,21 +10,10 @@ use crate::model::values::to_json;
 use crate::snapshot::meta::SnapshotMeta;
 use crate::snapshot::state::{MessageType, Record, RecordSink, StateHeader};
 
-/// A fresh random UUID (version 4), as Consul's SecretIDs are.
+/// A fresh random UUID (version 4), as Consul's SecretIDs are, that scan recognises as
+/// minted by redact ([`secrets::minted_uuid`]).
 pub fn random_uuid() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the operating system provides random bytes");
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::snapshot::archive::hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    secrets::minted_uuid()
 }
 
 /// What replaces a secret of this kind: new random IDs for ACL secrets and management
@@ -169,20 +158,65 @@ pub struct RedactSink<W: Write> {
     pub replaced: BTreeMap<&'static str, u64>,
     /// Records dropped because their secrets cannot be replaced in place (peering secrets).
     pub dropped: u64,
+    /// KV values emptied because they look like secrets, by what they look like.
+    pub kv_emptied: BTreeMap<&'static str, u64>,
+    /// KV values that look like secrets, left as they were (`--keep-kv`), by what they look like.
+    pub kv_kept: BTreeMap<&'static str, u64>,
+    /// KV values left as they were because none looked like a secret.
+    pub kv_left: u64,
+    patterns: secrets::SecretPatterns,
+    keep_kv: bool,
     /// The meta of the input.
     pub meta: Option<SnapshotMeta>,
 }
 
 impl<W: Write> RedactSink<W> {
-    /// A sink writing the redacted state.bin to `out`.
+    /// A sink writing the redacted state.bin to `out`, emptying KV values that look like
+    /// secrets (what scan reports).
     pub fn new(out: W) -> Self {
         RedactSink {
             out,
             written: 0,
             replaced: BTreeMap::new(),
             dropped: 0,
+            kv_emptied: BTreeMap::new(),
+            kv_kept: BTreeMap::new(),
+            kv_left: 0,
+            patterns: secrets::SecretPatterns::default(),
+            keep_kv: false,
             meta: None,
         }
+    }
+
+    /// Leaves every KV value as it is, counting those that look like secrets (`--keep-kv`).
+    pub fn keep_kv(mut self, keep: bool) -> Self {
+        self.keep_kv = keep;
+        self
+    }
+
+    /// The KV value of a record, emptied when it looks like a secret: the new record bytes.
+    fn redact_kv(&mut self, value: &[u8]) -> Option<Vec<u8>> {
+        let Some((v, looks)) = msgpack::decode(value).ok().and_then(|(v, _)| {
+            let looks = v
+                .get("Value")
+                .and_then(|x| x.as_bytes())
+                .and_then(|b| self.patterns.looks_like(b))?;
+            Some((v, looks))
+        }) else {
+            self.kv_left += 1;
+            return None;
+        };
+        if self.keep_kv {
+            *self.kv_kept.entry(looks).or_default() += 1;
+            return None;
+        }
+        *self.kv_emptied.entry(looks).or_default() += 1;
+        let overrides: BTreeMap<Vec<String>, Vec<u8>> = [(vec!["Value".to_string()], Vec::new())]
+            .into_iter()
+            .collect();
+        let mut out = Vec::with_capacity(value.len());
+        encode_with(&mut out, &v, &mut Vec::new(), &overrides);
+        Some(out)
     }
 
     fn put(&mut self, b: &[u8]) -> Result<()> {
@@ -228,6 +262,12 @@ impl<W: Write> RecordSink for RedactSink<W> {
             return Ok(());
         }
         self.put(&[r.mtype.0])?;
+        if r.mtype == MessageType::KVS {
+            return match self.redact_kv(v) {
+                Some(new) => self.put(&new),
+                None => self.put(v),
+            };
+        }
         match redact_value(r.mtype, v)? {
             Some((new, kinds)) => {
                 for k in kinds {

@@ -219,7 +219,8 @@ fn readme_first_command_runs_on_a_bundled_snapshot() {
     );
     let (code, out, err) = run(&args);
     assert_eq!(code, 0, "{err}");
-    let expected = std::fs::read_to_string(root().join("tests/expected/all.inspect.txt")).unwrap();
+    // The independent golden of the same command (scripts/inspect-reference.py).
+    let expected = std::fs::read_to_string(root().join("testdata/golden/inspect/all.txt")).unwrap();
     assert_eq!(out, expected);
 }
 

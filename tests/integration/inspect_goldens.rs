@@ -242,3 +242,47 @@ fn derived_outputs_of_upstream_state_streams() {
         );
     }
 }
+
+/// The arguments each golden of `testdata/golden/inspect/` was made with (Consul's flags), the
+/// same list as `VARIANTS` in `scripts/inspect-reference.py`.
+const VARIANTS: &[(&str, &[&str])] = &[
+    ("txt", &[]),
+    ("kvdetails.txt", &["-kvdetails"]),
+    ("kvdepth1.txt", &["-kvdetails", "-kvdepth", "1"]),
+    ("kvdepth3.txt", &["-kvdetails", "-kvdepth=3"]),
+    ("json", &["-format", "json"]),
+    ("kvdetails.json", &["-kvdetails", "-format=json"]),
+];
+
+/// inspect prints, byte for byte, what the independent reference reader
+/// (`scripts/inspect-reference.py`, written from the spec with no code of ours) printed for
+/// every testdata snapshot: the default table, -kvdetails at depths 1, 2 and 3, and JSON.
+#[test]
+fn inspect_matches_the_independent_goldens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golden/inspect");
+    let mut compared = 0;
+    for snap in ["acl", "all", "basic", "kv", "large"] {
+        for (suffix, flags) in VARIANTS {
+            let golden = dir.join(format!("{snap}.{suffix}"));
+            let expected =
+                std::fs::read(&golden).unwrap_or_else(|e| panic!("{}: {e}", golden.display()));
+            let file = util::testdata(&format!("{snap}.snap"));
+            let out = assert_cmd::Command::cargo_bin("snapinspect")
+                .unwrap()
+                .args(*flags)
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{snap} {flags:?}");
+            assert!(
+                out.stdout == expected,
+                "{snap} {flags:?} differs from {}:\n--- golden\n{}\n--- ours\n{}",
+                golden.display(),
+                String::from_utf8_lossy(&expected),
+                String::from_utf8_lossy(&out.stdout)
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 30);
+}

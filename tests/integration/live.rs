@@ -433,38 +433,50 @@ fn two_agents_one_leader_failover_retention_and_catalog() {
         b.files(),
         b.log()
     );
-    // (Between a save and its pruning there are 4 for a moment: look again until 3.)
-    let mut kept = a.files();
-    for _ in 0..20 {
+    // Counted and verified with A paused (SIGSTOP), so that no save or pruning runs under
+    // the check; paused between a save and its pruning there are 4 for a moment: resume it
+    // briefly and look again. The pause (well under a second) is far inside A's 10 s TTL.
+    let mut kept = Vec::new();
+    for _ in 0..40 {
+        a.signal("-STOP");
+        kept = a.files();
         if kept.len() == 3 {
             break;
         }
+        a.signal("-CONT");
         std::thread::sleep(Duration::from_millis(50));
-        kept = a.files();
     }
     assert_eq!(kept.len(), 3, "{kept:?}\n{}", a.log());
     for f in &kept {
-        // A file may be pruned between the listing and its check.
-        let p = a.dir.join(f);
-        assert!(verifies(&p) || !p.exists(), "{f}");
+        assert!(verifies(&a.dir.join(f)), "{f} does not verify");
     }
-    assert!(a.log().contains("removed "), "{}", a.log());
     assert!(!files_in(&a.dir).iter().any(|f| f.ends_with(".tmp")));
+    a.signal("-CONT");
+    assert!(a.log().contains("removed "), "{}", a.log());
 
-    // SIGKILL the leader: B takes over once Consul invalidates A's session (Consul's timer
-    // runs at 2 x TTL from the last renewal) plus the lock delay, plus B's next attempt and
-    // its first save (the 5 s of slack).
+    // SIGKILL the leader. B may not lead while A's session is valid (at least one TTL after
+    // A's last renewal); it leads once Consul invalidates the session (its timer runs 2 x TTL
+    // from the last renewal), the lock delay has passed and B's next attempt (one a second)
+    // comes. The bound is those figures plus a second of slack; B's first save follows
+    // within one interval.
     a.signal("-KILL");
     let took = wait_for(
-        "agent B to take over",
+        "agent B to take the lock",
         Duration::from_secs(2 * SESSION_TTL + LOCK_DELAY + 15),
-        || !b.files().is_empty(),
+        || b.log().contains("this agent is the leader"),
     );
     eprintln!("failover took {took:?}");
     assert!(
-        took <= Duration::from_secs(2 * SESSION_TTL + LOCK_DELAY + 5),
+        took >= Duration::from_secs(SESSION_TTL),
+        "B led {took:?} after the kill, while A's session was still valid"
+    );
+    assert!(
+        took <= Duration::from_secs(2 * SESSION_TTL + LOCK_DELAY + 1 + 1),
         "took {took:?}"
     );
+    wait_for("B's first save", Duration::from_secs(15), || {
+        !b.files().is_empty()
+    });
     assert!(b.log().contains("this agent is the leader"));
 
     // A's checks go critical once their TTL passes.
@@ -803,8 +815,10 @@ fn no_leader_is_named_and_stale_is_suggested() {
     assert!(files_in(dir.path()).is_empty());
 }
 
-/// A full disk: the save fails with "disk full" and leaves nothing (needs a small tmpfs,
-/// which only root can mount; skipped loudly otherwise).
+/// A full disk: the save fails with "disk full" and leaves nothing. The small filesystem is a
+/// 64 KiB tmpfs mounted in a user and mount namespace of the save's own (`unshare -Urm`, no
+/// privileges needed); where that is impossible the test says so, and fails when
+/// SNAPINSPECT_REQUIRE_CONSUL demands the live tests.
 #[test]
 fn disk_full_leaves_nothing() {
     let Some(server) = acl_server() else { return };
@@ -832,38 +846,49 @@ fn disk_full_leaves_nothing() {
     std::fs::write(&import, serde_json::to_string(&entries).unwrap()).unwrap();
     server.cli_ok(&["kv", "import", &format!("@{}", import.display())]);
     let mnt = tempfile::tempdir().unwrap();
-    let mounted = Process::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+    let side = tempfile::tempdir().unwrap();
+    let err_file = side.path().join("stderr");
+    let bin = assert_cmd::cargo::cargo_bin("snapinspect");
+    // In the namespace: mount, save, then list what is left on the small filesystem.
+    let script = r#"mount -t tmpfs -o size=64k tmpfs "$1" || exit 97
+"$2" save --stale "$1/full.snap" 2>"$3"
+echo "exit=$?"
+ls -A "$1""#;
+    let r = Process::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
         .arg(mnt.path())
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !mounted {
-        eprintln!("=== SKIPPED disk_full_leaves_nothing: cannot mount a tmpfs here (not root) ===");
-        return;
-    }
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Process::new("umount").arg(&self.0).status();
+        .arg(&bin)
+        .arg(&err_file)
+        .env("CONSUL_HTTP_ADDR", server.http_addr())
+        .env("CONSUL_HTTP_TOKEN", MASTER)
+        .env_remove("CONSUL_HTTP_TOKEN_FILE")
+        .output();
+    let r = match r {
+        Ok(r) if r.status.code() != Some(97) && r.status.success() => r,
+        other => {
+            crate::util::skip(
+                "SNAPINSPECT_REQUIRE_CONSUL",
+                &format!("disk_full_leaves_nothing: cannot mount a tmpfs in a user namespace here ({other:?})"),
+            );
+            return;
         }
-    }
-    let _u = Unmount(mnt.path().to_path_buf());
-    let out = mnt.path().join("full.snap");
-    let r = snapinspect(
-        &server,
-        Some(MASTER),
-        &["save", "--stale", out.to_str().unwrap()],
-    );
-    assert_eq!(r.status.code(), Some(4), "{}", text(&r.stderr));
-    let err = text(&r.stderr);
+    };
+    let listing = text(&r.stdout);
+    let mut lines = listing.lines();
+    assert_eq!(lines.next(), Some("exit=4"), "{listing}");
+    let err = std::fs::read_to_string(&err_file).unwrap();
     assert!(err.contains("disk full"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(
-        files_in(mnt.path()).is_empty(),
-        "{:?}",
-        files_in(mnt.path())
-    );
+    let left: Vec<&str> = lines.collect();
+    assert!(left.is_empty(), "left on the full filesystem: {left:?}");
 }
 
 /// What keeps the agent's lock through a save longer than its session's TTL: a session kept

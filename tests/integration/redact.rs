@@ -74,7 +74,8 @@ fn redacted_copies_hold_no_secret_and_change_nothing_else() {
             "{}",
             String::from_utf8_lossy(&r.stderr)
         );
-        let report = String::from_utf8(r.stdout).unwrap();
+        assert!(r.stdout.is_empty(), "the report goes to stderr");
+        let report = String::from_utf8(r.stderr).unwrap();
         assert!(report.contains("replaced 4 acl-secret-id"), "{report}");
         assert!(report.contains("replaced 1 private-key"), "{report}");
         // Nowhere in the decompressed copy, not even a line of a key.
@@ -300,4 +301,120 @@ fn consul_restores_packed_and_redacted_snapshots() {
             }
         }
     }
+}
+
+/// A snapshot of KV values that look like secrets (and one that does not) and a token.
+fn secret_looking_kv(dir: &Path) -> PathBuf {
+    use snapinspect::go::msgpack::encode as e;
+    let mut state = Vec::new();
+    e::map_len(&mut state, 1);
+    e::raw(&mut state, b"LastIndex");
+    e::uint(&mut state, 20);
+    let values: &[(&str, &str)] = &[
+        ("tls/key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"),
+        ("aws/id", "AKIAIOSFODNN7EXAMPLE"),
+        ("ci/github", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+        ("auth/jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+        ("app/greeting", "hello, not a secret"),
+    ];
+    for (i, (k, v)) in values.iter().enumerate() {
+        state.push(2);
+        e::map_len(&mut state, 4);
+        e::raw(&mut state, b"Key");
+        e::raw(&mut state, k.as_bytes());
+        e::raw(&mut state, b"Value");
+        e::raw(&mut state, v.as_bytes());
+        e::raw(&mut state, b"CreateIndex");
+        e::uint(&mut state, 10 + i as u64);
+        e::raw(&mut state, b"ModifyIndex");
+        e::uint(&mut state, 10 + i as u64);
+    }
+    state.push(17);
+    e::map_len(&mut state, 3);
+    e::raw(&mut state, b"AccessorID");
+    e::raw(&mut state, b"aaaaaaaa-0000-4000-8000-000000000001");
+    e::raw(&mut state, b"SecretID");
+    e::raw(&mut state, b"5ec7e700-0000-4000-8000-000000000001");
+    e::raw(&mut state, b"Description");
+    e::raw(&mut state, b"a real token");
+    let meta = snapinspect::snapshot::meta::SnapshotMeta {
+        version: 1,
+        id: "2-20-1790000000000".into(),
+        index: 20,
+        term: 2,
+        peers: None,
+        servers: None,
+        configuration_index: 1,
+        size: state.len() as i64,
+        crc: None,
+    };
+    let p = dir.join("kv-secrets.snap");
+    std::fs::write(&p, util::snap(&meta, &state)).unwrap();
+    p
+}
+
+/// redact empties the KV values scan flags and mints new ACL secrets scan knows are nobody's:
+/// scan --fail-on-secrets passes on the copy; with --keep-kv it does not.
+#[test]
+fn scan_passes_on_what_redact_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = secret_looking_kv(dir.path());
+    let input = input.to_str().unwrap();
+    let scan = |f: &str| run(&["scan", "--fail-on-secrets", f]);
+    assert_eq!(
+        scan(input).status.code(),
+        Some(1),
+        "the original has secrets"
+    );
+
+    let out = dir.path().join("copy.snap");
+    let r = run(&["redact", input, "-o", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0));
+    let report = String::from_utf8(r.stderr).unwrap();
+    assert!(report.contains("replaced 1 acl-secret-id"), "{report}");
+    assert!(
+        report.contains("emptied 4 KV value(s) that look like secrets"),
+        "{report}"
+    );
+    assert!(report.contains("left 1 other KV value(s)"), "{report}");
+    assert!(!report.contains("no secrets found"), "{report}");
+    let s = scan(out.to_str().unwrap());
+    assert_eq!(
+        s.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&s.stdout)
+    );
+    // The plain value and the keys stay; the secret-looking values are empty.
+    let decoded =
+        String::from_utf8(run(&["decode", "--type", "KVS", out.to_str().unwrap()]).stdout).unwrap();
+    let values: std::collections::BTreeMap<String, serde_json::Value> = decoded
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["value"]["Key"].as_str().unwrap().to_string(),
+                v["value"]["Value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(values.len(), 5, "{decoded}");
+    for k in ["tls/key", "aws/id", "ci/github", "auth/jwt"] {
+        assert!(
+            values[k].is_null() || values[k] == "",
+            "{k} kept {:?}",
+            values[k]
+        );
+    }
+    assert_eq!(values["app/greeting"], "aGVsbG8sIG5vdCBhIHNlY3JldA==");
+
+    let kept = dir.path().join("kept.snap");
+    let r = run(&["redact", "--keep-kv", input, "-o", kept.to_str().unwrap()]);
+    let report = String::from_utf8(r.stderr).unwrap();
+    assert!(
+        report.contains("kept 4 KV value(s) that look like secrets"),
+        "{report}"
+    );
+    assert_eq!(scan(kept.to_str().unwrap()).status.code(), Some(1));
 }
