@@ -11,6 +11,24 @@ use snapinspect::report::decode::Filter;
 use snapinspect::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use snapinspect::snapshot::state::{MessageType, RecordSink};
 
+/// The one size parser of the command line: `512MiB`, `1GiB`, `500k` or plain bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("not a size: {s:?}"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        u => return Err(format!("unknown size unit {u:?} in {s:?}")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size too large: {s:?}"))
+}
+
 /// Output layouts of the reports (inspect adds Consul's legacy layout of its own).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -24,8 +42,8 @@ pub enum OutputFormat {
 /// The snapshot a command reads, and how.
 #[derive(clap::Args, Debug)]
 pub struct SnapshotArgs {
-    /// Fail once more than this many uncompressed bytes have been read.
-    #[arg(long, value_name = "BYTES")]
+    /// Fail once more than this many uncompressed bytes have been read (e.g. 512MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<u64>,
     /// No progress bar.
     #[arg(long, short = 'q')]
@@ -115,4 +133,12 @@ pub fn with_input(e: Error, input: &Input) -> Error {
 /// A JSON document as the reports print it: Go's escaping, indented by `indent`, a newline.
 pub fn json<T: serde::Serialize>(value: &T, indent: &'static [u8]) -> String {
     snapinspect::go::json::to_string_indent(value, indent) + "\n"
+}
+
+/// Makes a file others may read (0644): metrics and charts, unlike snapshots and tokens,
+/// which stay 0600.
+pub fn world_readable(f: &std::fs::File, path: &std::path::Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    f.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| Error::io(format!("setting the mode of {}", path.display()), e))
 }

@@ -17,6 +17,10 @@ pub struct Args {
     /// Print the summary table only.
     #[arg(long)]
     stat: bool,
+    /// Print nothing: the exit status says whether they differ (0 same, 1 different), as
+    /// diff(1) -q does.
+    #[arg(long, short = 'q')]
+    quiet: bool,
     #[command(flatten)]
     filter: TypeFilter,
     /// Also list Index-table records and changes that touch only CreateIndex/ModifyIndex.
@@ -46,6 +50,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
     let report = diff::diff(&old, &new, &opts, &ReadOptions::default())?;
     match a.format {
+        _ if a.quiet => {}
         OutputFormat::Text => super::emit_with(|w| report.write_text(w, a.stat))?,
         OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
     }

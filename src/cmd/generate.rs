@@ -5,29 +5,11 @@ use std::path::PathBuf;
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::write::generate::{self, GenOptions};
 
-/// Parses a byte size such as `1GiB`, `64MiB`, `500k` or `1048576`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("not a size: {s:?}"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        "t" | "tb" | "tib" => 1 << 40,
-        u => return Err(format!("unknown size unit {u:?} in {s:?}")),
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("size too large: {s:?}"))
-}
-
 /// Arguments of `generate`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Approximate size of state.bin, e.g. 64MiB or 1GiB.
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_parser = super::args::parse_size)]
     size: u64,
     /// Seed; the same seed and size give the same state.bin.
     #[arg(long, default_value_t = 1)]

@@ -10,7 +10,8 @@ use super::args::SnapshotArgs;
 /// Output layouts of inspect.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Consul's table layout.
+    /// Consul's table layout (`text` is the same).
+    #[value(alias = "text")]
     Pretty,
     /// Consul's JSON layout.
     Json,

@@ -34,7 +34,14 @@ Exit codes:
 
 /// Inspect, verify and decode HashiCorp Consul snapshot archives.
 #[derive(Parser, Debug)]
-#[command(name = "snapinspect", version, about, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "snapinspect",
+    version,
+    about,
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true,
+    override_usage = "snapinspect FILE            (what a snapshot holds, as inspect)\n       snapinspect <COMMAND> [OPTIONS] ..."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,6 +94,15 @@ enum Command {
     /// ACL tokens, policies, roles, auth methods and binding rules as Consul's ACL API shows them; audit.
     #[command(after_help = EXIT_CODES)]
     Acl(acl::Args),
+    /// Print the version and the newest Consul release whose snapshots it knows.
+    Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `snapinspect man > snapinspect.1`.
+    Man,
 }
 
 /// Names of subcommands, so that `snapinspect FILE` can mean `snapinspect inspect FILE`.
@@ -106,7 +122,12 @@ fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
     let names = subcommand_names();
     if args.len() > 1 {
         let first = args[1].to_string_lossy().to_string();
-        let is_global = matches!(first.as_str(), "-h" | "--help" | "-V" | "--version");
+        // Consul's spelling and the usual ones all mean the version command.
+        if matches!(first.as_str(), "-V" | "--version" | "-version") {
+            args[1] = "version".into();
+        }
+        let first = args[1].to_string_lossy().to_string();
+        let is_global = matches!(first.as_str(), "-h" | "--help");
         if !names.contains(&first) && !is_global {
             args.insert(1, "inspect".into());
         }
@@ -145,6 +166,15 @@ fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
         out.push(a);
     }
     out
+}
+
+/// What `version`, `--version` and `-version` print.
+fn version_text() -> String {
+    format!(
+        "snapinspect {}\nKnows Consul snapshot record types up to Consul {}\n",
+        env!("CARGO_PKG_VERSION"),
+        snapinspect::snapshot::msgtype::KNOWN_UP_TO
+    )
 }
 
 /// Writes to stdout; a closed pipe ends the program quietly.
@@ -188,6 +218,20 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Restore(a) => live::restore(a),
         Command::Agent(a) => agent::run(*a),
         Command::Acl(a) => acl::run(a),
+        Command::Version => emit(version_text().as_bytes()).map(|_| EXIT_OK),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "snapinspect", &mut out);
+            emit(&out).map(|_| EXIT_OK)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("rendering the manual page", e))
+                .and_then(|_| emit(&out))
+                .map(|_| EXIT_OK)
+        }
     };
     match result {
         Ok(code) => code,

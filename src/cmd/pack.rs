@@ -228,7 +228,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
 pub struct RedactArgs {
     #[command(flatten)]
     snapshot: super::args::SnapshotArgs,
-    /// The redacted .snap to write.
+    /// The redacted .snap to write (`-`: standard output).
     #[arg(long, short = 'o')]
     output: PathBuf,
     /// gzip level of the copy.
@@ -242,8 +242,9 @@ pub struct RedactArgs {
 
 /// Runs `redact`.
 pub fn redact(a: RedactArgs) -> Result<i32, Error> {
+    let to_stdout = a.output.as_os_str() == "-";
     let dir = match a.output.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        Some(d) if !d.as_os_str().is_empty() && !to_stdout => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     // The redacted state is staged in an anonymous temp file beside the output.
@@ -261,17 +262,25 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         .rewind()
         .map_err(|e| Error::io("rereading the redacted state", e))?;
     let mut reader = BufReader::with_capacity(1 << 20, staged);
-    write::write_atomic(&a.output, &super::signal::temp_files(), |file| {
-        let w = BufWriter::with_capacity(1 << 20, file);
-        let opts = WriteOptions {
-            level: a.level,
-            ..Default::default()
-        };
-        let (_, w) = write::write_snapshot(w, &snap.meta, &mut reader, len, opts)?;
-        w.into_inner()
-            .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
-        Ok(())
-    })?;
+    let opts = WriteOptions {
+        level: a.level,
+        ..Default::default()
+    };
+    if to_stdout {
+        // `-o -`: the copy goes to standard output (the report stays on stderr).
+        let w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let (_, mut w) = write::write_snapshot(w, &snap.meta, &mut reader, len, opts)?;
+        w.flush()
+            .map_err(|e| Error::io("writing to standard output", e))?;
+    } else {
+        write::write_atomic(&a.output, &super::signal::temp_files(), |file| {
+            let w = BufWriter::with_capacity(1 << 20, file);
+            let (_, w) = write::write_snapshot(w, &snap.meta, &mut reader, len, opts)?;
+            w.into_inner()
+                .map_err(|e| Error::io("writing the snapshot", e.into_error()))?;
+            Ok(())
+        })?;
+    }
     // What changed and what was left, on stderr (stdout stays free for data).
     let tally = |m: &std::collections::BTreeMap<&str, u64>| {
         m.iter()
@@ -303,6 +312,8 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         eprintln!("dropped {dropped} peering secret record(s)");
     }
     eprintln!("left {left} other KV value(s) as they were");
-    eprintln!("wrote {}", a.output.display());
+    if !to_stdout {
+        eprintln!("wrote {}", a.output.display());
+    }
     Ok(EXIT_OK)
 }

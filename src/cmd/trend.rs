@@ -35,6 +35,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;
         snapinspect::write::write_atomic(path, &super::signal::temp_files(), |f| {
             use std::io::Write;
+            super::args::world_readable(f, path)?;
             f.write_all(svg.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         })?;

@@ -32,8 +32,8 @@ pub struct Args {
     /// Exit 1 when the newest valid snapshot is older than this (e.g. 36h, 2d).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     max_age: Option<std::time::Duration>,
-    /// Fail once more than this many uncompressed bytes have been read from one file.
-    #[arg(long, value_name = "BYTES")]
+    /// Fail once more than this many uncompressed bytes have been read from one file (e.g. 512MiB).
+    #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
     max_size: Option<u64>,
     /// Files to verify: .snap archives, raft snapshot directories, DIR/state.bin, or
     /// directories, which are searched recursively for *.snap files.
@@ -83,6 +83,31 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let reports = verify::verify_all(&inputs, &opts, threads);
     let now = now_ms();
 
+    // The staleness verdict first: the JSON summary carries it with the real exit code.
+    let newest = reports
+        .iter()
+        .filter(|r| r.valid)
+        .filter_map(|r| r.meta.as_ref()?.created_unix_ms)
+        .max();
+    let stale = a.max_age.map(|max_age| {
+        let limit = max_age.as_millis() as u64;
+        match newest {
+            None => Some("STALE no valid snapshot found".to_string()),
+            Some(t) if now.saturating_sub(t) > limit => Some(format!(
+                "STALE newest valid snapshot is {} old, more than {}",
+                humantime::format_duration(std::time::Duration::from_secs(
+                    now.saturating_sub(t) / 1000
+                )),
+                humantime::format_duration(max_age)
+            )),
+            Some(_) => None,
+        }
+    });
+    let mut code = exit_code(&reports);
+    if matches!(stale, Some(Some(_))) && code == EXIT_OK {
+        code = EXIT_FINDING;
+    }
+
     let mut out = String::new();
     match a.format {
         OutputFormat::Text => {
@@ -96,45 +121,26 @@ pub fn run(a: Args) -> Result<i32, Error> {
                     out.push_str(&format!("WARN  {}: {w}\n", r.path));
                 }
             }
+            if let Some(Some(v)) = &stale {
+                out.push_str(v);
+                out.push('\n');
+            }
         }
         OutputFormat::Json => {
+            let mut summary = summary(&reports);
+            summary["exit_code"] = code.into();
+            summary["stale"] = stale.as_ref().map(|s| s.is_some()).into();
+            summary["newest_unix_ms"] = newest.into();
+            summary["max_age_seconds"] = a.max_age.map(|d| d.as_secs()).into();
             let doc = serde_json::json!({
                 "schema": "snapinspect-verify/1",
                 "files": reports,
-                "summary": summary(&reports),
+                "summary": summary,
             });
             out.push_str(&serde_json::to_string_pretty(&doc).expect("serializable"));
             out.push('\n');
-        }
-    }
-    let mut code = exit_code(&reports);
-    if let Some(max_age) = a.max_age {
-        let newest = reports
-            .iter()
-            .filter(|r| r.valid)
-            .filter_map(|r| r.meta.as_ref()?.created_unix_ms)
-            .max();
-        let limit = max_age.as_millis() as u64;
-        let verdict = match newest {
-            None => Some("STALE no valid snapshot found".to_string()),
-            Some(t) if now.saturating_sub(t) > limit => Some(format!(
-                "STALE newest valid snapshot is {} old, more than {}",
-                humantime::format_duration(std::time::Duration::from_secs(
-                    now.saturating_sub(t) / 1000
-                )),
-                humantime::format_duration(max_age)
-            )),
-            Some(_) => None,
-        };
-        if let Some(v) = verdict {
-            if a.format == OutputFormat::Text {
-                out.push_str(&v);
-                out.push('\n');
-            } else {
+            if let Some(Some(v)) = &stale {
                 eprintln!("snapinspect: {v}");
-            }
-            if code == EXIT_OK {
-                code = EXIT_FINDING;
             }
         }
     }
@@ -142,6 +148,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         let text = verify::prometheus(&reports, now);
         snapinspect::write::write_atomic(path, &super::signal::temp_files(), |f| {
             use std::io::Write;
+            super::args::world_readable(f, path)?;
             f.write_all(text.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         })?;

@@ -19,6 +19,7 @@ mod inspect_goldens;
 mod layers;
 mod live;
 mod mutations;
+mod operator;
 mod oracle;
 mod redact;
 mod restorable;

@@ -240,13 +240,19 @@ pub fn diff(
             "diff reads OLD twice: it cannot be standard input (NEW can)".into(),
         ));
     }
-    let redactor = Redactor::for_show_secrets(opts.show_secrets);
     let mut p1 = IndexPass {
         opts,
         map: HashMap::new(),
         dups: HashMap::new(),
     };
     let old_snap: Snapshot = archive::read(old, read, &mut p1)?;
+    // Markers keyed by OLD's content: the same diff prints the same fingerprints on every run,
+    // and nobody without the snapshot can key a guess.
+    let redactor = if opts.show_secrets {
+        Redactor::showing()
+    } else {
+        Redactor::keyed_by(&old_snap.state_sha256)
+    };
     let mut p2 = ClassifyPass {
         opts,
         old: p1.map,

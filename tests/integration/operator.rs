@@ -1,0 +1,231 @@
+//! One vocabulary across commands, as an operator expects it: version spellings, completions
+//! and a man page, `snapinspect FILE` in the usage line, one size syntax for --max-size,
+//! `--format text|json` (with `pretty` as an alias), `-o -` for standard output, `diff -q`,
+//! a JSON verify verdict that carries the real exit code and staleness, and file modes.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::util;
+
+fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn snap(name: &str) -> String {
+    util::testdata(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_version_spelling_prints_the_version() {
+    let mut seen = Vec::new();
+    for v in ["version", "--version", "-version", "-V"] {
+        let (code, out, err) = run(&[v]);
+        assert_eq!(code, 0, "{v}: {err}");
+        let out = text(&out);
+        assert!(
+            out.starts_with(&format!("snapinspect {}\n", env!("CARGO_PKG_VERSION"))),
+            "{v}: {out}"
+        );
+        assert!(out.contains("up to Consul 2.1.0"), "{v}: {out}");
+        seen.push(out);
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        let out = text(&out);
+        for sub in ["inspect", "verify", "redact", "agent"] {
+            assert!(out.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    assert_ne!(run(&["completions", "tcsh"]).0, 0);
+    let (code, out, _) = run(&["man"]);
+    assert_eq!(code, 0);
+    let out = text(&out);
+    assert!(out.contains(".TH snapinspect 1"), "{out}");
+    assert!(out.contains("verify"));
+}
+
+#[test]
+fn help_shows_the_file_form() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    let out = text(&out);
+    let usage = out.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert!(usage.contains("snapinspect FILE"), "{usage}");
+}
+
+#[test]
+fn max_size_takes_units_on_every_reading_command() {
+    let f = snap("all.snap");
+    for cmd in [
+        vec!["inspect"],
+        vec!["decode"],
+        vec!["scan"],
+        vec!["compat"],
+        vec!["verify"],
+        vec!["acl", "tokens"],
+    ] {
+        let small: Vec<&str> = cmd
+            .iter()
+            .copied()
+            .chain(["--max-size", "1KiB", &f])
+            .collect();
+        let (code, _, err) = run(&small);
+        assert_eq!(code, 3, "{cmd:?}: {err}");
+        let big: Vec<&str> = cmd
+            .iter()
+            .copied()
+            .chain(["--max-size", "1GiB", &f])
+            .collect();
+        let (code, _, err) = run(&big);
+        assert_eq!(code, 0, "{cmd:?}: {err}");
+    }
+    let (code, _, err) = run(&["inspect", "--max-size", "12 parsecs", &f]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn format_text_and_its_pretty_alias_everywhere() {
+    let f = snap("all.snap");
+    let other = snap("acl.snap");
+    for cmd in [
+        vec!["inspect", &f],
+        vec!["scan", &f],
+        vec!["compat", &f],
+        vec!["acl", "tokens", &f],
+        vec!["acl", "audit", &f],
+        vec!["diff", &f, &other],
+        vec!["trend", &f, &other],
+        vec!["verify", &f],
+    ] {
+        let with = |format: &str| {
+            let mut args = vec![cmd[0]];
+            if cmd[0] == "acl" {
+                args.push(cmd[1]);
+            }
+            args.extend(["--format", format]);
+            args.extend(cmd.iter().skip(if cmd[0] == "acl" { 2 } else { 1 }));
+            run(&args)
+        };
+        let (code_t, text_out, err) = with("text");
+        assert!(matches!(code_t, 0 | 1), "{cmd:?} --format text: {err}");
+        let (code_p, pretty_out, _) = with("pretty");
+        assert_eq!(code_t, code_p);
+        if cmd[0] != "acl" || cmd[1] != "tokens" {
+            // Token tables show fresh redaction markers each run; the rest is stable.
+            if cmd[0] != "verify" {
+                assert_eq!(text_out, pretty_out, "{cmd:?}");
+            }
+        }
+        let (_, json_out, _) = with("json");
+        let start = json_out
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap();
+        assert!(matches!(json_out[start], b'{' | b'['), "{cmd:?}");
+    }
+}
+
+#[test]
+fn redact_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["redact", &snap("all.snap"), "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("replaced 4 acl-secret-id"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file named -"
+    );
+    let verify = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["verify", "--strict", "-"])
+        .write_stdin(out.stdout)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}
+
+#[test]
+fn diff_quiet_is_the_exit_status_only() {
+    let (code, out, err) = run(&["diff", "-q", &snap("all.snap"), &snap("large.snap")]);
+    assert_eq!((code, out.len(), err.len()), (1, 0, 0));
+    let (code, out, _) = run(&["diff", "--quiet", &snap("kv.snap"), &snap("kv.snap")]);
+    assert_eq!((code, out.len()), (0, 0));
+}
+
+#[test]
+fn verify_json_carries_the_exit_code_and_staleness() {
+    let f = snap("all.snap");
+    let verdict = |extra: &[&str]| {
+        let mut args = vec!["verify", "--format", "json"];
+        args.extend(extra);
+        args.push(&f);
+        let (code, out, _) = run(&args);
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        (code, doc["summary"].clone())
+    };
+    let (code, s) = verdict(&[]);
+    assert_eq!((code, s["exit_code"].as_i64()), (0, Some(0)));
+    assert!(
+        s["stale"].is_null() && s["max_age_seconds"].is_null(),
+        "{s}"
+    );
+    assert!(s["newest_unix_ms"].as_u64().is_some());
+    // The fixture was written in 2026-11: an hour's bound makes it stale, a century's not.
+    let (code, s) = verdict(&["--max-age", "1h"]);
+    assert_eq!((code, s["exit_code"].as_i64()), (1, Some(1)), "{s}");
+    assert_eq!(s["stale"], true);
+    assert_eq!(s["max_age_seconds"], 3600);
+    let (code, s) = verdict(&["--max-age", "36500d"]);
+    assert_eq!((code, s["exit_code"].as_i64()), (0, Some(0)), "{s}");
+    assert_eq!(s["stale"], false);
+    // STALE is said once.
+    let (_, out, _) = run(&["verify", "--max-age", "1h", &f]);
+    assert_eq!(text(&out).matches("STALE").count(), 1);
+}
+
+#[test]
+fn metrics_and_charts_are_world_readable_snapshots_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("m.prom");
+    let svg = dir.path().join("t.svg");
+    let copy = dir.path().join("r.snap");
+    let f = snap("all.snap");
+    let p = |x: &Path| x.to_str().unwrap().to_string();
+    assert_eq!(run(&["verify", "--prometheus", &p(&prom), &f]).0, 0);
+    assert_eq!(
+        run(&["trend", "--plot", &p(&svg), &f, &snap("large.snap")]).0,
+        0
+    );
+    assert_eq!(run(&["redact", &f, "-o", &p(&copy)]).0, 0);
+    let mode = |x: &Path| std::fs::metadata(x).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&prom), 0o644);
+    assert_eq!(mode(&svg), 0o644);
+    assert_eq!(mode(&copy), 0o600);
+}
