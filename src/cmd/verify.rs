@@ -80,7 +80,29 @@ pub fn run(a: Args) -> Result<i32, Error> {
             ..Default::default()
         },
     };
-    let reports = verify::verify_all(&inputs, &opts, threads);
+    // Text lines are printed as each file (and every one before it) is done.
+    let stream = a.format == OutputFormat::Text;
+    let mut stream_err = None;
+    let reports = verify::verify_each(&inputs, &opts, threads, |r| {
+        if !stream || stream_err.is_some() {
+            return;
+        }
+        let mut out = String::new();
+        if !a.quiet || !r.valid {
+            out.push_str(&verify::line(r));
+            out.push('\n');
+        }
+        // -q hides OK lines, never a warning.
+        for w in &r.warnings {
+            out.push_str(&format!("WARN  {}: {w}\n", r.path));
+        }
+        if let Err(e) = super::emit(out.as_bytes()) {
+            stream_err = Some(e);
+        }
+    });
+    if let Some(e) = stream_err {
+        return Err(e);
+    }
     let now = now_ms();
 
     // The staleness verdict first: the JSON summary carries it with the real exit code.
@@ -111,15 +133,14 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let mut out = String::new();
     match a.format {
         OutputFormat::Text => {
-            for r in &reports {
-                if !a.quiet || !r.valid {
-                    out.push_str(&verify::line(r));
-                    out.push('\n');
+            if !a.quiet {
+                let ok = reports.iter().filter(|r| r.valid).count();
+                let failed = reports.len() - ok;
+                out.push_str(&format!("{} checked: {ok} OK", reports.len()));
+                if failed > 0 {
+                    out.push_str(&format!(", {failed} FAILED"));
                 }
-                // -q hides OK lines, never a warning.
-                for w in &r.warnings {
-                    out.push_str(&format!("WARN  {}: {w}\n", r.path));
-                }
+                out.push('\n');
             }
             if let Some(Some(v)) = &stale {
                 out.push_str(v);

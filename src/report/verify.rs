@@ -144,6 +144,9 @@ pub struct FileReport {
     pub record_counts: BTreeMap<String, u64>,
     /// Bytes of input read (the compressed file for a .snap).
     pub input_bytes: u64,
+    /// Size of the file (or of state.bin for a raft directory) on disk, also when it failed;
+    /// 0 for standard input.
+    pub file_bytes: u64,
     /// Length of state.bin.
     pub state_bytes: u64,
     /// Wall time of the verification in milliseconds.
@@ -353,13 +356,19 @@ pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileR
         }
         Err(e) => (None, Some(e)),
     };
-    FileReport::new(
+    let mut report = FileReport::new(
         display,
         snap.as_ref(),
         error.as_ref(),
         warnings,
         start.elapsed(),
-    )
+    );
+    report.file_bytes = match input {
+        Input::Archive(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        Input::Raw { state, .. } => std::fs::metadata(state).map(|m| m.len()).unwrap_or(0),
+        Input::Stdin => 0,
+    };
+    report
 }
 
 impl FileReport {
@@ -389,6 +398,7 @@ impl FileReport {
                 .map(|s| s.types().map(|(t, st)| (t.name(), st.count)).collect())
                 .unwrap_or_default(),
             input_bytes: snap.map(|s| s.input_size).unwrap_or(0),
+            file_bytes: 0,
             state_bytes: snap.map(|s| s.state_size).unwrap_or(0),
             duration_ms: elapsed.as_secs_f64() * 1000.0,
             warnings,
@@ -409,7 +419,12 @@ pub fn expand<P: AsRef<Path>>(args: &[P]) -> Vec<(String, Input)> {
             found.sort();
             for f in found {
                 let s = f.to_string_lossy().into_owned();
-                out.push((s.clone(), Input::Archive(f)));
+                let input = if f.is_dir() {
+                    Input::from_arg(&f)
+                } else {
+                    Input::Archive(f)
+                };
+                out.push((s, input));
             }
         } else {
             out.push((p.to_string_lossy().into_owned(), Input::from_arg(p)));
@@ -418,6 +433,8 @@ pub fn expand<P: AsRef<Path>>(args: &[P]) -> Vec<(String, Input)> {
     out
 }
 
+/// Finds `*.snap` files and raft snapshot directories (`meta.json` and `state.bin`, as in
+/// Consul's `data/raft/snapshots/`) below `dir`.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -425,7 +442,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         let p = e.path();
         let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
+        if ft.is_dir() && p.join("meta.json").is_file() && p.join("state.bin").is_file() {
+            out.push(p);
+        } else if ft.is_dir() {
             walk(&p, out);
         } else if p.extension().map(|x| x == "snap").unwrap_or(false) {
             out.push(p);
@@ -439,6 +458,17 @@ pub fn verify_all(
     opts: &VerifyOptions,
     threads: usize,
 ) -> Vec<FileReport> {
+    verify_each(inputs, opts, threads, |_| {})
+}
+
+/// Like [`verify_all`], calling `done` with each report as soon as it and every report
+/// before it are complete: in input order, without waiting for the whole sweep.
+pub fn verify_each(
+    inputs: &[(String, Input)],
+    opts: &VerifyOptions,
+    threads: usize,
+    mut done: impl FnMut(&FileReport),
+) -> Vec<FileReport> {
     let threads = threads.max(1).min(inputs.len().max(1));
     let per_file = VerifyOptions {
         read: ReadOptions {
@@ -448,28 +478,38 @@ pub fn verify_all(
         ..opts.clone()
     };
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<FileReport>>> =
-        inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, FileReport)>();
+    let mut results: Vec<Option<FileReport>> = inputs.iter().map(|_| None).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
+            let tx = tx.clone();
+            let (next, per_file) = (&next, &per_file);
+            s.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= inputs.len() {
                     return;
                 }
                 let (display, input) = &inputs[i];
-                let r = verify_input(input, display, &per_file);
-                *results[i].lock().expect("no poisoning") = Some(r);
+                let r = verify_input(input, display, per_file);
+                if tx.send((i, r)).is_err() {
+                    return;
+                }
             });
+        }
+        drop(tx);
+        // Hand reports on in input order as the prefix completes.
+        let mut shown = 0;
+        for (i, r) in rx {
+            results[i] = Some(r);
+            while let Some(Some(r)) = results.get(shown) {
+                done(r);
+                shown += 1;
+            }
         }
     });
     results
         .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .expect("no poisoning")
-                .expect("every input ran")
-        })
+        .map(|r| r.expect("every input ran"))
         .collect()
 }
 

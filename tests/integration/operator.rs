@@ -229,3 +229,42 @@ fn metrics_and_charts_are_world_readable_snapshots_are_not() {
     assert_eq!(mode(&svg), 0o644);
     assert_eq!(mode(&copy), 0o600);
 }
+
+#[test]
+fn verify_dir_finds_raft_directories_keeps_order_and_tallies() {
+    let dir = tempfile::tempdir().unwrap();
+    let raft = dir.path().join("data/raft/snapshots/2-38-1795503978868");
+    std::fs::create_dir_all(&raft).unwrap();
+    for f in ["meta.json", "state.bin"] {
+        std::fs::copy(util::testdata(&format!("raw/kv-2-38/{f}")), raft.join(f)).unwrap();
+    }
+    // A large file first, small ones after: lines still come in walk order.
+    std::fs::copy(util::testdata("large.snap"), dir.path().join("a.snap")).unwrap();
+    std::fs::copy(util::testdata("basic.snap"), dir.path().join("b.snap")).unwrap();
+    std::fs::write(dir.path().join("c.snap"), b"damaged").unwrap();
+    let (code, out, err) = run(&["verify", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    let out = text(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(
+        lines[0].starts_with("OK") && lines[0].contains("a.snap"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("OK") && lines[1].contains("b.snap"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("FAIL") && lines[2].contains("c.snap"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("OK") && lines[3].contains("2-38-1795503978868"),
+        "{out}"
+    );
+    assert_eq!(lines[4], "4 checked: 3 OK, 1 FAILED");
+    let (code, out, _) = run(&["verify", "-q", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 3);
+    assert_eq!(text(&out).lines().count(), 1, "-q: the failure only");
+}

@@ -85,7 +85,9 @@ fn truncation_at_every_offset_is_detected() {
         let (code, out, err) = verify_cli(&[p.to_str().unwrap()]);
         assert_eq!(code, 3, "cut {cut}: {out}{err}");
         assert!(out.starts_with("FAIL"), "{out}");
-        assert_eq!(out.lines().count(), 1);
+        // One line for the file, then the tally.
+        assert_eq!(out.lines().count(), 2);
+        assert_eq!(out.lines().nth(1), Some("1 checked: 0 OK, 1 FAILED"));
     }
 }
 
@@ -221,8 +223,9 @@ fn json_output_follows_the_documented_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let files = doc["files"].as_array().unwrap();
-    // testdata/*.snap (5), the raw directory and bad.snap.
-    assert_eq!(files.len(), 7);
+    // testdata/*.snap (5), the three raft directories under testdata/raw/ that the walk
+    // finds, the raw directory named again, and bad.snap.
+    assert_eq!(files.len(), 10);
     let bad = files
         .iter()
         .find(|f| f["path"].as_str().unwrap().ends_with("bad.snap"))
@@ -255,7 +258,7 @@ fn prometheus_file_parses_as_exposition_format() {
         .iter()
         .filter(|s| s.metric == "snapinspect_snapshot_valid")
         .collect();
-    assert_eq!(valid.len(), 5); // testdata/*.snap
+    assert_eq!(valid.len(), 8); // testdata/*.snap and the raft directories of testdata/raw/
     for s in &valid {
         assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 1.0));
     }
@@ -300,7 +303,8 @@ fn a_directory_of_valid_and_broken_snapshots() {
     let (code, out, _) = verify_cli(&[dir.path().to_str().unwrap()]);
     assert_eq!(code, 3, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[3], "3 checked: 2 OK, 1 FAILED");
     assert!(
         lines[0].starts_with("OK")
             && lines[0].contains("a-good.snap")
