@@ -68,7 +68,11 @@ impl SnapshotArgs {
             progress: Some(counter.clone()),
             ..Default::default()
         };
-        let progress = super::progress::Progress::start(&input, counter, self.quiet);
+        let progress = super::progress::Progress::start(
+            super::progress::Spec::reading(&input),
+            counter,
+            self.quiet,
+        );
         let result = archive::read(&input, &opts, sink).map_err(|e| with_input(e, &input));
         drop(progress);
         result

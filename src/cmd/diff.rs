@@ -21,6 +21,9 @@ pub struct Args {
     /// diff(1) -q does.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Fail once more than this many uncompressed bytes have been read from one input.
+    #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
+    max_size: Option<u64>,
     #[command(flatten)]
     filter: TypeFilter,
     /// Also list Index-table records and changes that touch only CreateIndex/ModifyIndex.
@@ -48,7 +51,31 @@ pub fn run(a: Args) -> Result<i32, Error> {
         show_secrets: a.secrets.show_secrets,
     };
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
-    let report = diff::diff(&old, &new, &opts, &ReadOptions::default())?;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let read = ReadOptions {
+        max_size: a.max_size,
+        progress: Some(counter.clone()),
+        ..Default::default()
+    };
+    use super::progress::{input_size, Progress, Spec, Unit};
+    let total = match (input_size(&old), input_size(&new)) {
+        (Some(o), Some(n)) => Some(2 * o + n),
+        _ => None,
+    };
+    let spec = Spec {
+        label: format!("{} {}", old.display(), new.display()),
+        total,
+        phases: vec![
+            "diff: reading OLD".into(),
+            "diff: reading NEW".into(),
+            "diff: reading OLD again".into(),
+        ],
+        unit: Unit::Bytes,
+    };
+    let progress = Progress::start(spec, counter, a.quiet);
+    let report = diff::diff(&old, &new, &opts, &read);
+    drop(progress);
+    let report = report?;
     match a.format {
         _ if a.quiet => {}
         OutputFormat::Text => super::emit_with(|w| report.write_text(w, a.stat))?,

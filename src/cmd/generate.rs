@@ -24,6 +24,9 @@ pub struct Args {
     /// Write a raft snapshot directory instead of a .snap archive.
     #[arg(long)]
     raw: bool,
+    /// No progress display.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// Runs `generate`.
@@ -34,12 +37,23 @@ pub fn run(a: Args) -> Result<i32, Error> {
             seed: a.seed,
             variant: a.variant,
         };
-        let meta = generate::generate_snapshot(
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let spec = super::progress::Spec {
+            label: a.output.display().to_string(),
+            total: Some(a.size),
+            phases: vec!["generating".into(), "compressing".into()],
+            unit: super::progress::Unit::Bytes,
+        };
+        let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
+        let meta = generate::generate_snapshot_counted(
             opts,
             &a.output,
             Default::default(),
             &super::signal::temp_files(),
-        )?;
+            Some(counter),
+        );
+        drop(progress);
+        let meta = meta?;
         eprintln!(
             "generated {} (state.bin {} bytes, index {})",
             a.output.display(),

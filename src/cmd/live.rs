@@ -101,7 +101,13 @@ pub struct SaveArgs {
 pub fn save(a: SaveArgs) -> Result<i32, Error> {
     let client = a.conn.client()?;
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let progress = super::progress::Progress::start(&Input::Stdin, counter.clone(), a.quiet);
+    let spec = super::progress::Spec {
+        label: client.address().to_string(),
+        total: None,
+        phases: vec!["downloading from".into()],
+        unit: super::progress::Unit::Bytes,
+    };
+    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
     let opts = SaveOptions {
         stale: a.stale,
         progress: Some(counter),
@@ -232,7 +238,11 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     }
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let input = Input::Archive(a.file.clone());
-    let progress = super::progress::Progress::start(&input, counter.clone(), a.quiet);
+    let spec = super::progress::Spec {
+        phases: vec!["verifying and staging".into(), "sending".into()],
+        ..super::progress::Spec::reading(&input)
+    };
+    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
     let stop = signal::stop_flag();
     let result = transfer::restore(&client, &a.file, &opts, Some(counter), Some(stop));
     drop(progress);

@@ -37,6 +37,9 @@ pub struct PackArgs {
     /// gzip level: 1 fastest, 9 smallest (Consul writes 6).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
     level: u32,
+    /// No progress display.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 fn open(p: &Path) -> Result<File, Error> {
@@ -49,13 +52,20 @@ fn pack_files(
     state: &Path,
     out: &Path,
     level: u32,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 ) -> Result<SnapshotMeta, Error> {
     let f = open(state)?;
     let len = f
         .metadata()
         .map_err(|e| Error::io(format!("reading {}", state.display()), e))?
         .len();
-    let mut reader = BufReader::with_capacity(1 << 20, f);
+    let mut reader = BufReader::with_capacity(
+        1 << 20,
+        write::Counted {
+            inner: f,
+            counter: progress,
+        },
+    );
     write::write_atomic(out, &super::signal::temp_files(), |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {
@@ -98,11 +108,24 @@ pub fn pack(a: PackArgs) -> Result<i32, Error> {
             Default::default(),
         )
     })?;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let spec = super::progress::Spec {
+        phases: vec!["checking".into(), "packing".into()],
+        ..super::progress::Spec::reading(&input)
+    };
+    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
     if a.dir.is_some() {
-        archive::read(&input, &ReadOptions::default(), &mut ShapeSink::default())
+        let read = ReadOptions {
+            progress: Some(counter.clone()),
+            ..Default::default()
+        };
+        archive::read(&input, &read, &mut ShapeSink::default())
             .map_err(|e| super::args::with_input(e, &input))?;
     }
-    let written = pack_files(&meta, &state_path, &a.output, a.level)?;
+    counter.store(0, std::sync::atomic::Ordering::Relaxed);
+    let written = pack_files(&meta, &state_path, &a.output, a.level, Some(counter));
+    drop(progress);
+    let written = written?;
     eprintln!(
         "wrote {} (index {}, state.bin {} bytes)",
         a.output.display(),
@@ -120,6 +143,9 @@ pub struct UnpackArgs {
     /// The directory to write meta.json, state.bin and SHA256SUMS into (created if needed).
     #[arg(short = 'C', long = "directory")]
     dir: PathBuf,
+    /// No progress display.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// The only names unpack ever creates, whatever the archive says.
@@ -131,7 +157,19 @@ const MEMBERS: [&str; 3] = ["meta.json", "state.bin", "SHA256SUMS"];
 pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     let stop = super::signal::stop_flag();
     let input = Input::Archive(a.file.clone());
-    let opts = snapinspect::report::verify::VerifyOptions::default();
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let opts = snapinspect::report::verify::VerifyOptions {
+        read: ReadOptions {
+            progress: Some(counter.clone()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let spec = super::progress::Spec {
+        phases: vec!["verifying and staging".into()],
+        ..super::progress::Spec::reading(&input)
+    };
+    let progress = super::progress::Progress::start(spec, counter, a.quiet);
     // Staged beside the target when it exists (same filesystem), nothing created before
     // the snapshot proved valid.
     let near = [Some(a.dir.as_path()), a.dir.parent()]
@@ -139,7 +177,9 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
         .flatten()
         .find(|d| d.is_dir());
     let staged = snapinspect::live::transfer::stage(&a.file, near, &opts)
-        .map_err(|e| super::args::with_input(e, &input))?;
+        .map_err(|e| super::args::with_input(e, &input));
+    drop(progress);
+    let staged = staged?;
     std::fs::create_dir_all(&a.dir)
         .map_err(|e| Error::io(format!("creating {}", a.dir.display()), e))?;
     let interrupted = || {

@@ -83,7 +83,19 @@ pub fn run(a: Args) -> Result<i32, Error> {
     // Text lines are printed as each file (and every one before it) is done.
     let stream = a.format == OutputFormat::Text;
     let mut stream_err = None;
+    let files_done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let spec = super::progress::Spec {
+        label: format!("{} snapshot(s)", inputs.len()),
+        total: Some(inputs.len() as u64),
+        phases: vec!["verifying".into()],
+        unit: super::progress::Unit::Files,
+    };
+    // Lines streaming to the same terminal are progress enough (and a bar would tear them).
+    let lines_on_terminal = stream && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let progress =
+        super::progress::Progress::start(spec, files_done.clone(), a.quiet || lines_on_terminal);
     let reports = verify::verify_each(&inputs, &opts, threads, |r| {
+        files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !stream || stream_err.is_some() {
             return;
         }
@@ -100,6 +112,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
             stream_err = Some(e);
         }
     });
+    drop(progress);
     if let Some(e) = stream_err {
         return Err(e);
     }

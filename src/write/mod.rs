@@ -21,6 +21,42 @@ use crate::error::{Error, Result};
 use crate::snapshot::archive::hex;
 use crate::snapshot::meta::SnapshotMeta;
 
+/// A reader or writer that adds the bytes passing through it to a shared counter (what a
+/// progress display watches).
+pub struct Counted<T> {
+    /// The reader or writer.
+    pub inner: T,
+    /// The counter, if anyone watches.
+    pub counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+}
+
+impl<T> Counted<T> {
+    fn count(&self, n: usize) {
+        if let Some(c) = &self.counter {
+            c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count(n);
+        Ok(n)
+    }
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count(n);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Largest size a USTAR size field holds (11 octal digits); beyond it Go adds a PAX record.
 const USTAR_MAX_SIZE: u64 = 0o77777777777;
 

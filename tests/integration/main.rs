@@ -21,6 +21,7 @@ mod live;
 mod mutations;
 mod operator;
 mod oracle;
+mod progress;
 mod redact;
 mod restorable;
 mod save_damaged;

@@ -18,6 +18,23 @@ use crate::model::Model;
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use crate::snapshot::state::{MessageType, Record, RecordSink};
 
+/// Names the input an error concerns: `OLD a.snap: ...`.
+fn side(e: Error, which: &str, input: &Input) -> Error {
+    let name = format!("{which} {}", input.display());
+    match e {
+        Error::Invalid(mut i) => {
+            i.message = format!("{name}: {}", i.message);
+            Error::Invalid(i)
+        }
+        Error::Unsupported(m) => Error::Unsupported(format!("{name}: {m}")),
+        Error::Io { context, source } => Error::Io {
+            context: format!("{name}: {context}"),
+            source,
+        },
+        other => other,
+    }
+}
+
 /// Options of a diff.
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
@@ -108,6 +125,12 @@ pub struct DiffReport {
     pub old_id: String,
     /// NEW's snapshot ID.
     pub new_id: String,
+    /// OLD as given (text header only).
+    #[serde(skip)]
+    pub old_path: String,
+    /// NEW as given (text header only).
+    #[serde(skip)]
+    pub new_path: String,
     /// Per-type counts.
     pub summary: Vec<TypeSummary>,
     /// The differing records, by type then identity.
@@ -245,7 +268,7 @@ pub fn diff(
         map: HashMap::new(),
         dups: HashMap::new(),
     };
-    let old_snap: Snapshot = archive::read(old, read, &mut p1)?;
+    let old_snap: Snapshot = archive::read(old, read, &mut p1).map_err(|e| side(e, "OLD", old))?;
     // Markers keyed by OLD's content: the same diff prints the same fingerprints on every run,
     // and nobody without the snapshot can key a guess.
     let redactor = if opts.show_secrets {
@@ -260,7 +283,7 @@ pub fn diff(
         unchanged: BTreeMap::new(),
         redactor: &redactor,
     };
-    let new_snap = archive::read(new, read, &mut p2)?;
+    let new_snap = archive::read(new, read, &mut p2).map_err(|e| side(e, "NEW", new))?;
     // The old side is needed for what changed, and for what NEW did not show (removed).
     let mut wanted: HashMap<IdHash, bool> = p2
         .changed
@@ -287,7 +310,7 @@ pub fn diff(
         redactor: &redactor,
     };
     if !p3.wanted.is_empty() {
-        archive::read(old, read, &mut p3)?;
+        archive::read(old, read, &mut p3).map_err(|e| side(e, "OLD", old))?;
     }
     let mut old_side: HashMap<String, Json> = HashMap::new();
     for (id, old) in p3.found {
@@ -397,6 +420,8 @@ pub fn diff(
         schema: "snapinspect-diff/1",
         old_id: old_snap.meta.id,
         new_id: new_snap.meta.id,
+        old_path: old.display(),
+        new_path: new.display(),
         summary,
         changes,
         identical,
@@ -423,7 +448,11 @@ impl DiffReport {
 
     /// The report as text: the summary table, then the changes unless `stat_only`.
     pub fn write_text(&self, w: &mut dyn std::io::Write, stat_only: bool) -> std::io::Result<()> {
-        write!(w, "--- {}\n+++ {}\n\n", self.old_id, self.new_id)?;
+        write!(
+            w,
+            "--- {}  ({})\n+++ {}  ({})\n\n",
+            self.old_path, self.old_id, self.new_path, self.new_id
+        )?;
         let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
         tw.line(&[
             b"Type",

@@ -349,6 +349,18 @@ pub fn generate_snapshot(
     write: crate::write::WriteOptions,
     temps: &crate::write::TempFiles,
 ) -> crate::Result<crate::snapshot::meta::SnapshotMeta> {
+    generate_snapshot_counted(opts, path, write, temps, None)
+}
+
+/// [`generate_snapshot`], counting into `progress` the state bytes generated, then (from
+/// zero again) the state bytes compressed.
+pub fn generate_snapshot_counted(
+    opts: GenOptions,
+    path: &std::path::Path,
+    write: crate::write::WriteOptions,
+    temps: &crate::write::TempFiles,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> crate::Result<crate::snapshot::meta::SnapshotMeta> {
     use crate::error::Error;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -360,7 +372,13 @@ pub fn generate_snapshot(
         state_len: len,
         last_index: last,
     } = {
-        let mut w = io::BufWriter::with_capacity(1 << 20, &mut staged);
+        let mut w = io::BufWriter::with_capacity(
+            1 << 20,
+            crate::write::Counted {
+                inner: &mut staged,
+                counter: progress.clone(),
+            },
+        );
         let r = generate_state(opts, &mut w)
             .map_err(|e| Error::io("writing the generated state", e))?;
         w.flush()
@@ -372,7 +390,16 @@ pub fn generate_snapshot(
         .rewind()
         .map_err(|e| Error::io("rereading the generated state", e))?;
     let meta = meta_for(len, last, 1_790_000_000_000 + opts.seed);
-    let mut reader = io::BufReader::with_capacity(1 << 20, staged);
+    if let Some(c) = &progress {
+        c.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+    let mut reader = io::BufReader::with_capacity(
+        1 << 20,
+        crate::write::Counted {
+            inner: staged,
+            counter: progress,
+        },
+    );
     crate::write::write_atomic(path, temps, |f| {
         let out = io::BufWriter::with_capacity(1 << 20, f);
         let (m, out) = crate::write::write_snapshot(out, &meta, &mut reader, len, write)?;
