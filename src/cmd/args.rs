@@ -95,10 +95,18 @@ impl TypeFilter {
     pub fn filter(&self) -> Result<Filter, Error> {
         let mut types = Vec::new();
         for t in &self.types {
-            types.push(
-                MessageType::parse(t)
-                    .ok_or_else(|| Error::Usage(format!("unknown record type {t:?}")))?,
-            );
+            types.push(MessageType::parse(t).ok_or_else(|| {
+                let names = snapinspect::snapshot::msgtype::TABLE
+                    .iter()
+                    .map(|i| i.name)
+                    .filter(|n| !n.is_empty());
+                match did_you_mean(t, names) {
+                    Some(n) => {
+                        Error::Usage(format!("unknown record type {t:?}; did you mean {n}?"))
+                    }
+                    None => Error::Usage(format!("unknown record type {t:?}")),
+                }
+            })?);
         }
         Ok(Filter {
             types,
@@ -124,6 +132,25 @@ impl SecretArgs {
 
 /// Prefixes an error with the input it concerns.
 pub fn with_input(e: Error, input: &Input) -> Error {
+    match (e, input) {
+        // A directory that is not a raft snapshot directory: say what to do instead.
+        (Error::Io { context, source }, Input::Raw { dir, .. })
+            if !dir.join("meta.json").exists() && dir.is_dir() =>
+        {
+            Error::Io {
+                context: format!(
+                    "{context}; {} is not a raft snapshot directory (to check every snapshot below it, run `snapinspect verify {}`)",
+                    dir.display(),
+                    dir.display()
+                ),
+                source,
+            }
+        }
+        (e, _) => with_input_name(e, input),
+    }
+}
+
+fn with_input_name(e: Error, input: &Input) -> Error {
     match e {
         Error::Invalid(mut i) => {
             i.message = format!("{}: {}", input.display(), i.message);
@@ -145,4 +172,41 @@ pub fn world_readable(f: &std::fs::File, path: &std::path::Path) -> Result<(), E
     use std::os::unix::fs::PermissionsExt;
     f.set_permissions(std::fs::Permissions::from_mode(0o644))
         .map_err(|e| Error::io(format!("setting the mode of {}", path.display()), e))
+}
+
+/// Edit distance (Levenshtein) between two short words, case-insensitive.
+pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word` (a typo of it, or a word it starts), if any is close.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| {
+            let d = if !lower.is_empty() && c.to_lowercase().starts_with(&lower) {
+                1
+            } else {
+                distance(word, c)
+            };
+            (d, c)
+        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }

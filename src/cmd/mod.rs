@@ -195,6 +195,20 @@ pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
+    // `snapinspect inspec FILE`: a typo of a command, not a file to inspect.
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        let names = subcommand_names();
+        if !first.starts_with('-')
+            && !names.iter().any(|n| n == first)
+            && !std::path::Path::new(first).exists()
+            && (args.len() > 2 || !first.contains(['.', '/']))
+        {
+            if let Some(n) = args::did_you_mean(first, names.iter().map(String::as_str)) {
+                eprintln!("snapinspect: unknown command {first:?}; did you mean {n:?}?");
+                return EXIT_USAGE;
+            }
+        }
+    }
     let cli = match Cli::try_parse_from(normalize(args)) {
         Ok(c) => c,
         Err(e) => {

@@ -163,16 +163,29 @@ pub fn read_path(path: &Path, opts: &ReadOptions, sink: &mut dyn RecordSink) -> 
     read(&Input::from_arg(path), opts, sink)
 }
 
-/// Marks errors of the underlying file so that they are not mistaken for corrupt data.
+/// Marks errors of the underlying file so that they are not mistaken for corrupt data, and
+/// keeps its last bytes (to tell trailing bytes after a gzip stream from a truncated one).
 struct FileSource<R> {
     inner: R,
     failed: Arc<AtomicBool>,
+    tail: Arc<std::sync::Mutex<Vec<u8>>>,
 }
+
+/// How many of the input's last bytes [`FileSource`] keeps.
+const TAIL: usize = 24;
 
 impl<R: Read> Read for FileSource<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match self.inner.read(buf) {
+                Ok(n) if n > 0 => {
+                    if let Ok(mut t) = self.tail.lock() {
+                        t.extend_from_slice(&buf[n.saturating_sub(TAIL)..n]);
+                        let excess = t.len().saturating_sub(TAIL);
+                        t.drain(..excess);
+                    }
+                    return Ok(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.failed.store(true, Ordering::Relaxed);
@@ -192,6 +205,21 @@ struct GzipSource<R> {
     inner: MultiGzDecoder<R>,
     file_failed: Arc<AtomicBool>,
     compressed: Arc<AtomicU64>,
+    tail: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Bytes inflated so far.
+    out: u64,
+}
+
+/// When the input ends within what would be the next member's header: how many bytes follow
+/// a complete gzip member (its trailer's ISIZE matches everything inflated), if any.
+fn trailing_after_member(tail: &[u8], inflated: u64) -> Option<usize> {
+    (1..10).find(|&k| {
+        tail.len() >= k + 8 && {
+            let at = tail.len() - k - 4;
+            let isize = u32::from_le_bytes([tail[at], tail[at + 1], tail[at + 2], tail[at + 3]]);
+            isize == inflated as u32 && tail[tail.len() - k..].first() != Some(&0x1f)
+        }
+    })
 }
 
 fn gzip_error(e: &io::Error, offset: u64) -> Error {
@@ -217,12 +245,28 @@ fn gzip_error(e: &io::Error, offset: u64) -> Error {
 impl<R: Read> Read for GzipSource<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.inner.read(buf) {
-            Ok(n) => Ok(n),
+            Ok(n) => {
+                self.out += n as u64;
+                Ok(n)
+            }
             Err(e) => {
                 if e.get_ref().map(|i| i.is::<Error>()).unwrap_or(false)
                     || self.file_failed.load(Ordering::Relaxed)
                 {
                     return Err(e);
+                }
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    let tail = self.tail.lock().map(|t| t.clone()).unwrap_or_default();
+                    if let Some(k) = trailing_after_member(&tail, self.out) {
+                        let at = self.compressed.load(Ordering::Relaxed) - k as u64;
+                        return Err(to_io(Error::invalid(
+                            Check::Gzip,
+                            format!(
+                                "gzip: invalid header ({k} trailing byte(s) after the end of the gzip stream, too few for another member)"
+                            ),
+                            Location::default().at(at, "compressed file"),
+                        )));
+                    }
                 }
                 Err(to_io(gzip_error(
                     &e,
@@ -260,9 +304,11 @@ pub fn read_archive<R: Read + Send + 'static>(
     let counter = opts.progress.clone().unwrap_or_default();
     counter.store(0, Ordering::Relaxed);
     let failed = Arc::new(AtomicBool::new(false));
+    let tail = Arc::new(std::sync::Mutex::new(Vec::with_capacity(2 * TAIL)));
     let mut file = FileSource {
         inner: CountingReader::new(source, counter.clone()),
         failed: failed.clone(),
+        tail: tail.clone(),
     };
     // Sniff the start to tell gzip from tar and from foreign formats.
     let mut prefix = vec![0u8; 512];
@@ -311,6 +357,8 @@ pub fn read_archive<R: Read + Send + 'static>(
             inner: MultiGzDecoder::new(whole),
             file_failed: failed,
             compressed: counter.clone(),
+            tail,
+            out: 0,
         })
     } else {
         Box::new(whole)
@@ -693,6 +741,7 @@ pub fn read_raw(
     let src = FileSource {
         inner: CountingReader::new(f, counter.clone()),
         failed,
+        tail: Default::default(),
     };
     let src: Box<dyn Read + Send> = match opts.max_size {
         Some(limit) => Box::new(LimitedReader::new(src, limit)),

@@ -268,3 +268,97 @@ fn verify_dir_finds_raft_directories_keeps_order_and_tallies() {
     assert_eq!(code, 3);
     assert_eq!(text(&out).lines().count(), 1, "-q: the failure only");
 }
+
+#[test]
+fn errors_that_help() {
+    // A typo of a command, with and without a file after it.
+    let (code, _, err) = run(&["inspec", &snap("all.snap")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean \"inspect\""), "{err}");
+    let (code, _, err) = run(&["verfy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean \"verify\""), "{err}");
+    // A record type that does not exist.
+    let (code, _, err) = run(&["decode", "--type", "KV", &snap("all.snap")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean KVS?"), "{err}");
+    // A directory that is not a raft snapshot directory.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 4);
+    assert!(err.contains("snapinspect verify"), "{err}");
+    // Bytes after the end of the gzip stream are called that, not a truncation.
+    let mut bytes = std::fs::read(util::testdata("all.snap")).unwrap();
+    let end = bytes.len();
+    bytes.extend_from_slice(b"junk\n");
+    let trailing = dir.path().join("trailing.snap");
+    std::fs::write(&trailing, &bytes).unwrap();
+    let (code, _, err) = run(&[trailing.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    assert!(
+        err.contains("5 trailing byte(s) after the end of the gzip stream")
+            && err.contains(&format!("at byte {end}")),
+        "{err}"
+    );
+    assert!(!err.contains("truncated"), "{err}");
+    // A cut file is still a truncation.
+    let cut = dir.path().join("cut.snap");
+    std::fs::write(&cut, &bytes[..end - 3]).unwrap();
+    let (_, _, err) = run(&[cut.to_str().unwrap()]);
+    assert!(err.contains("truncated"), "{err}");
+    // diff names which input is broken.
+    std::fs::write(dir.path().join("bad.snap"), b"not gzip at all, not a tar").unwrap();
+    let bad = dir.path().join("bad.snap");
+    let (code, _, err) = run(&["diff", &snap("all.snap"), bad.to_str().unwrap()]);
+    assert_eq!(code, 3);
+    assert!(err.contains("NEW ") && err.contains("bad.snap"), "{err}");
+    let (_, out, _) = run(&["diff", &snap("kv.snap"), &snap("all.snap")]);
+    let head = text(&out);
+    assert!(
+        head.starts_with("--- ") && head.lines().next().unwrap().contains("kv.snap"),
+        "{head}"
+    );
+}
+
+#[test]
+fn tls_to_a_plain_http_server_says_so() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&[
+        "save",
+        "--http-addr",
+        &format!("https://127.0.0.1:{port}"),
+        dir.path().join("x.snap").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("plain HTTP"), "{err}");
+}
+
+#[test]
+fn acls_disabled_gets_a_plain_hint() {
+    let Some(bin) = crate::util::consul::binary() else {
+        return;
+    };
+    let server = crate::util::consul::Server::start(&bin, Default::default());
+    let out = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .env("CONSUL_HTTP_ADDR", server.http_addr())
+        .env_remove("CONSUL_HTTP_TOKEN")
+        .args(["agent", "--create-token", "--token-out"])
+        .arg(tempfile::tempdir().unwrap().path().join("t"))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("ACLs are disabled on this Consul"), "{err}");
+}

@@ -338,7 +338,14 @@ impl Client {
                         // The handshake now, so that its failure is named as such.
                         while conn.is_handshaking() {
                             conn.complete_io(&mut s).map_err(|e| {
-                                Error::io(format!("TLS handshake with {}", self.address), e)
+                                let hint = if e.to_string().contains("InvalidContentType")
+                                    || e.to_string().contains("corrupt message")
+                                {
+                                    " (the server answered in plain HTTP, not TLS: use an http:// address, or unset CONSUL_HTTP_SSL)"
+                                } else {
+                                    ""
+                                };
+                                Error::io(format!("TLS handshake with {}{hint}", self.address), e)
                             })?;
                         }
                         Ok(Box::new(rustls::StreamOwned::new(conn, s)))
@@ -483,6 +490,9 @@ impl Client {
                 "{what}: 403 {text}: no token was given; this needs {needs} (pass -token, -token-file or CONSUL_HTTP_TOKEN)"
             ),
             403 => format!("{what}: 403 {text}: the token lacks the permission {needs}"),
+            401 if text.contains("ACL support disabled") => format!(
+                "{what}: 401 {text}: ACLs are disabled on this Consul (acl.enabled is false), so no token or policy is needed: run without the token step"
+            ),
             500 if text.contains("No cluster leader") || text.contains("leader") => format!(
                 "{what}: 500 {text}: the cluster has no leader right now; retry later, or pass -stale to let a follower answer"
             ),
