@@ -15,8 +15,8 @@ pub struct Args {
     /// Also draw bytes per record type over time as an SVG chart at this path.
     #[arg(long, value_name = "SVG")]
     plot: Option<PathBuf>,
-    /// Key prefix depth for the per-prefix growth.
-    #[arg(long, default_value_t = 1)]
+    /// Key prefix depth for the per-prefix growth (the same default as inspect's).
+    #[arg(long, default_value_t = 2)]
     kvdepth: usize,
     /// How many types and prefixes to list (and types to draw).
     #[arg(long, default_value_t = 10)]

@@ -5,14 +5,36 @@
 pub struct TabWriter {
     minwidth: usize,
     padding: usize,
+    /// A table for people: cells escaped, columns by display width (not Consul's layout).
+    people: bool,
     lines: Vec<Vec<Vec<u8>>>,
 }
 
-fn width(cell: &[u8]) -> usize {
+fn rune_width(cell: &[u8]) -> usize {
     // utf8.RuneCount: each invalid byte counts as one rune.
     cell.utf8_chunks()
         .map(|c| c.valid().chars().count() + c.invalid().len())
         .sum()
+}
+
+/// Text from a snapshot made safe for a terminal: control characters, tabs, newlines and
+/// bidirectional overrides shown escaped (`\n`, `\u{202e}`), invalid UTF-8 replaced.
+pub fn escape(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in String::from_utf8_lossy(text).chars() {
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl TabWriter {
@@ -21,13 +43,43 @@ impl TabWriter {
         TabWriter {
             minwidth,
             padding,
+            people: false,
             lines: Vec::new(),
+        }
+    }
+
+    /// The layout of snapinspect's own tables: columns two spaces apart, cells escaped
+    /// ([`escape`]) and aligned by their display width.
+    pub fn for_people() -> Self {
+        TabWriter {
+            people: true,
+            ..TabWriter::new(0, 2)
         }
     }
 
     /// Adds a line: every cell but the last is tab-terminated.
     pub fn line(&mut self, cells: &[&[u8]]) {
-        self.lines.push(cells.iter().map(|c| c.to_vec()).collect());
+        let people = self.people;
+        self.lines.push(
+            cells
+                .iter()
+                .map(|c| {
+                    if people {
+                        escape(c).into_bytes()
+                    } else {
+                        c.to_vec()
+                    }
+                })
+                .collect(),
+        );
+    }
+
+    fn width(&self, cell: &[u8]) -> usize {
+        if self.people {
+            unicode_width::UnicodeWidthStr::width(String::from_utf8_lossy(cell).as_ref())
+        } else {
+            rune_width(cell)
+        }
     }
 
     /// The laid-out text; lines are joined by `\n`, with no newline after the last.
@@ -60,7 +112,7 @@ impl TabWriter {
                 if column >= line.len() - 1 {
                     break;
                 }
-                w = w.max(width(&line[column]) + self.padding);
+                w = w.max(self.width(&line[column]) + self.padding);
                 this += 1;
             }
             widths.push(w);
@@ -77,7 +129,7 @@ impl TabWriter {
             for (j, cell) in line.iter().enumerate() {
                 out.extend_from_slice(cell);
                 if j < widths.len() && j + 1 < line.len() {
-                    let pad = widths[j].saturating_sub(width(cell));
+                    let pad = widths[j].saturating_sub(self.width(cell));
                     out.extend(std::iter::repeat_n(b' ', pad));
                 }
             }
@@ -91,7 +143,7 @@ impl TabWriter {
 /// The one table layout of snapinspect's own reports: a header and rows, columns two spaces
 /// apart (Go's tabwriter with minwidth 0, padding 2), a newline after every line.
 pub fn table<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> String {
-    let mut tw = TabWriter::new(0, 2);
+    let mut tw = TabWriter::for_people();
     tw.line(&header.iter().map(|h| h.as_bytes()).collect::<Vec<_>>());
     for r in rows {
         tw.line(&r.iter().map(|c| c.as_ref()).collect::<Vec<_>>());
@@ -99,4 +151,34 @@ pub fn table<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> String {
     let mut s = tw.finish_text();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_tables_escape_and_align_by_display_width() {
+        let mut tw = TabWriter::for_people();
+        tw.line(&[b"key", b"size"]);
+        tw.line(&["日本".as_bytes(), b"1"]);
+        tw.line(&[b"a\nb\x1b", b"2"]);
+        tw.line(&["x\u{202e}y".as_bytes(), b"3"]);
+        let out = String::from_utf8(tw.finish()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        // The size column starts at the same display column on every line.
+        let col = |l: &str| unicode_width::UnicodeWidthStr::width(&l[..l.rfind(' ').unwrap() + 1]);
+        assert!(lines.iter().all(|l| col(l) == col(lines[0])), "{out}");
+        assert!(lines[2].starts_with("a\\nb\\u{1b}"), "{out}");
+        assert!(lines[3].starts_with("x\\u{202e}y"), "{out}");
+        assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn consul_tables_stay_raw() {
+        let mut tw = TabWriter::new(8, 6);
+        tw.line(&[b"a\nb", b"1"]);
+        assert_eq!(tw.finish(), b"a\nb      1".to_vec());
+    }
 }

@@ -199,7 +199,7 @@ impl CompatReport {
 
     /// The report as a table and a verdict line.
     pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::for_people();
         tw.line(&[b"Type", b"Records", b"Since", b"Restorable", b"Note"]);
         for t in &self.types {
             let since = t.since.clone().unwrap_or_else(|| {

@@ -162,7 +162,7 @@ impl ScanReport {
             "Records carrying secrets: {}\n",
             self.secret_records.len()
         )?;
-        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::for_people();
         tw.line(&[b"  Record", b"Field", b"Kind", b"Identity"]);
         for r in &self.secret_records {
             tw.line(&[
@@ -179,7 +179,7 @@ impl ScanReport {
             self.suspect_values.len()
         )?;
         if !self.suspect_values.is_empty() {
-            let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+            let mut tw = crate::go::tabwriter::TabWriter::for_people();
             tw.line(&[b"  Record", b"Looks like", b"Key"]);
             for v in &self.suspect_values {
                 tw.line(&[

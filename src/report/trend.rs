@@ -158,7 +158,7 @@ impl TrendReport {
     pub fn write_text(&self, w: &mut dyn std::io::Write, top: usize) -> std::io::Result<()> {
         use crate::report::inspect::byte_size;
         w.write_all("Snapshots, oldest first\n".as_bytes())?;
-        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::for_people();
         tw.line(&[b"  Created", b"Index", b"Size", b"Path"]);
         for p in &self.snapshots {
             let created = p
@@ -181,7 +181,7 @@ impl TrendReport {
                 continue;
             }
             write!(w, "\n\n{title}, first to last\n")?;
-            let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+            let mut tw = crate::go::tabwriter::TabWriter::for_people();
             tw.line(&[b"  Name", b"First", b"Last", b"Change", b"Percent"]);
             for g in rows.iter().take(top) {
                 let first = match g.first_count {

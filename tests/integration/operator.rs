@@ -4,7 +4,7 @@
 //! a JSON verify verdict that carries the real exit code and staleness, and file modes.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util;
 
@@ -361,4 +361,88 @@ fn acls_disabled_gets_a_plain_hint() {
     let err = text(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("ACLs are disabled on this Consul"), "{err}");
+}
+
+/// A snapshot whose KV keys carry a newline, a tab, an escape sequence, a right-to-left
+/// override and CJK text, each with a secret-looking value so that scan lists them.
+fn hostile_keys(dir: &Path) -> PathBuf {
+    use snapinspect::go::msgpack::encode as e;
+    let mut state = Vec::new();
+    e::map_len(&mut state, 1);
+    e::raw(&mut state, b"LastIndex");
+    e::uint(&mut state, 9);
+    let keys: &[&str] = &[
+        "evil\nkey",
+        "tab\tkey",
+        "esc\u{1b}[31mred",
+        "invoice\u{202e}fdp.exe",
+        "日本語/キー",
+    ];
+    for (i, k) in keys.iter().enumerate() {
+        state.push(2);
+        e::map_len(&mut state, 3);
+        e::raw(&mut state, b"Key");
+        e::raw(&mut state, k.as_bytes());
+        e::raw(&mut state, b"Value");
+        e::raw(&mut state, b"AKIAIOSFODNN7EXAMPLE");
+        e::raw(&mut state, b"ModifyIndex");
+        e::uint(&mut state, i as u64 + 1);
+    }
+    let meta = snapinspect::snapshot::meta::SnapshotMeta {
+        version: 1,
+        id: "2-9-1790000000000".into(),
+        index: 9,
+        term: 2,
+        peers: None,
+        servers: None,
+        configuration_index: 1,
+        size: state.len() as i64,
+        crc: None,
+    };
+    let p = dir.join("hostile.snap");
+    std::fs::write(&p, util::snap(&meta, &state)).unwrap();
+    p
+}
+
+#[test]
+fn untrusted_strings_are_escaped_in_human_output_and_exact_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = hostile_keys(dir.path());
+    let f = f.to_str().unwrap();
+    let raw_bad = ['\u{1b}', '\u{202e}'];
+    for args in [
+        vec!["scan", f],
+        vec!["inspect", "--details", "--kvdepth", "1", f],
+        vec!["diff", &snap("basic.snap"), f],
+    ] {
+        let (code, out, err) = run(&args);
+        assert!(matches!(code, 0 | 1), "{args:?}: {err}");
+        let out = text(&out);
+        assert!(
+            !out.contains(raw_bad),
+            "{args:?} printed a raw control: {out:?}"
+        );
+        assert!(
+            !out.contains("evil\nkey") && !out.contains("tab\tkey"),
+            "{args:?}: {out}"
+        );
+        assert!(out.contains("evil\\nkey"), "{args:?}: {out}");
+        assert!(out.contains("invoice\\u{202e}fdp.exe"), "{args:?}: {out}");
+        assert!(out.contains("日本語"), "{args:?}: {out}");
+    }
+    // JSON keeps the exact bytes.
+    let (_, out, _) = run(&["decode", "--type", "KVS", f]);
+    let keys: Vec<String> = text(&out)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["value"]["Key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(keys.contains(&"evil\nkey".to_string()), "{keys:?}");
+    assert!(
+        keys.contains(&"invoice\u{202e}fdp.exe".to_string()),
+        "{keys:?}"
+    );
 }

@@ -28,6 +28,8 @@ fn a_growing_cluster_trends_up() {
             "trend",
             "--format",
             "json",
+            "--kvdepth",
+            "1",
             "--plot",
             svg.to_str().unwrap(),
             dir.path().to_str().unwrap(),

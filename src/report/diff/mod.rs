@@ -453,7 +453,7 @@ impl DiffReport {
             "--- {}  ({})\n+++ {}  ({})\n\n",
             self.old_path, self.old_id, self.new_path, self.new_id
         )?;
-        let mut tw = crate::go::tabwriter::TabWriter::new(0, 2);
+        let mut tw = crate::go::tabwriter::TabWriter::for_people();
         tw.line(&[
             b"Type",
             b"Added",
@@ -499,7 +499,8 @@ impl DiffReport {
             } else {
                 ""
             };
-            write!(w, "  {sign} {id}  {}{alert}\n", c.summary)?;
+            let esc = |t: &str| crate::go::tabwriter::escape(t.as_bytes());
+            write!(w, "  {sign} {}  {}{alert}\n", esc(id), esc(&c.summary))?;
             if c.secret_changed {
                 w.write_all("      secret changed\n".as_bytes())?;
             }
@@ -510,15 +511,15 @@ impl DiffReport {
                 write!(
                     w,
                     "      {}: {} -> {}\n",
-                    f.path,
-                    short(&f.old),
-                    short(&f.new)
+                    esc(&f.path),
+                    esc(&short(&f.old)),
+                    esc(&short(&f.new))
                 )?;
             }
             for (path, d) in &c.text_diffs {
-                write!(w, "      {path}:\n")?;
+                write!(w, "      {}:\n", esc(path))?;
                 for line in d.lines() {
-                    write!(w, "        {line}\n")?;
+                    write!(w, "        {}\n", esc(line))?;
                 }
             }
         }

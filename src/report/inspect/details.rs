@@ -515,7 +515,7 @@ impl Details {
     pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let p = &self.provenance;
         w.write_all("Provenance\n".as_bytes())?;
-        let mut tw = TabWriter::new(0, 2);
+        let mut tw = TabWriter::for_people();
         tw.line(&[b"  Datacenter", p.datacenters.join(", ").as_bytes()]);
         if let Some(c) = &p.created {
             let age = p
@@ -535,7 +535,7 @@ impl Details {
         }
         w.write_all(tw.finish_text().as_bytes())?;
         w.write_all("\n\nShare of the snapshot by type\n".as_bytes())?;
-        let mut tw = TabWriter::new(0, 2);
+        let mut tw = TabWriter::for_people();
         tw.line(&[b"  Type", b"Count", b"Size", b"Share"]);
         for t in &self.types {
             tw.line(&[
@@ -548,7 +548,7 @@ impl Details {
         w.write_all(tw.finish_text().as_bytes())?;
         if !self.top_kv.is_empty() {
             write!(w, "\n\nLargest KV entries (top {})\n", self.top_kv.len())?;
-            let mut tw = TabWriter::new(0, 2);
+            let mut tw = TabWriter::for_people();
             tw.line(&[b"  Value bytes", b"Record bytes", b"Key"]);
             for k in &self.top_kv {
                 tw.line(&[
@@ -561,7 +561,7 @@ impl Details {
         }
         if !self.top_records.is_empty() {
             write!(w, "\n\nLargest records (top {})\n", self.top_records.len())?;
-            let mut tw = TabWriter::new(0, 2);
+            let mut tw = TabWriter::for_people();
             tw.line(&[b"  Bytes", b"Record", b"Type", b"Subject"]);
             for r in &self.top_records {
                 tw.line(&[
@@ -575,7 +575,7 @@ impl Details {
         }
         if !self.nodes.is_empty() {
             w.write_all("\n\nCatalog by node\n".as_bytes())?;
-            let mut tw = TabWriter::new(0, 2);
+            let mut tw = TabWriter::for_people();
             tw.line(&[
                 b"  Node",
                 b"Registers",
@@ -609,7 +609,7 @@ impl Details {
                 )?;
             }
             w.write_all("\n\nCatalog by service\n".as_bytes())?;
-            let mut tw = TabWriter::new(0, 2);
+            let mut tw = TabWriter::for_people();
             tw.line(&[b"  Service", b"Instances", b"Checks", b"Bytes"]);
             for n in &self.services {
                 let s = &n.stats;
@@ -628,7 +628,7 @@ impl Details {
                 "\n\nKV tree at depth {} ({} tombstones)\n",
                 self.kv_depth, self.tombstones
             )?;
-            let mut tw = TabWriter::new(0, 2);
+            let mut tw = TabWriter::for_people();
             tw.line(&[b"  Prefix", b"Keys", b"Value bytes", b"Record bytes"]);
             for n in &self.kv_tree {
                 let s = &n.stats;
