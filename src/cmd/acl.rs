@@ -163,7 +163,10 @@ fn audit(a: AuditArgs) -> Result<i32, Error> {
     let report = acl.audit(a.now.unwrap_or_else(Instant::now));
     match a.format {
         OutputFormat::Json => super::emit(super::args::json(&report, b"  ").as_bytes())?,
-        OutputFormat::Text => super::emit_with(|w| report.write_text(w))?,
+        OutputFormat::Text => {
+            let text = snapinspect::report::text(|w| report.write_text(w));
+            super::emit(super::color::audit(&text).as_bytes())?
+        }
     }
     Ok(match a.fail_on {
         Some(level) if report.has_at_least(level) => EXIT_FINDING,

@@ -78,7 +78,10 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let report = report?;
     match a.format {
         _ if a.quiet => {}
-        OutputFormat::Text => super::emit_with(|w| report.write_text(w, a.stat))?,
+        OutputFormat::Text => {
+            let text = snapinspect::report::text(|w| report.write_text(w, a.stat));
+            super::emit(super::color::diff(&text).as_bytes())?
+        }
         OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
     }
     Ok(if report.identical {

@@ -9,6 +9,7 @@ use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 mod acl;
 mod agent;
 mod args;
+mod color;
 mod compat;
 mod decode;
 mod diff;
@@ -45,6 +46,10 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour OK/FAIL/WARN, diff signs and audit severities: auto (a terminal, unless
+    /// NO_COLOR is set), always or never.
+    #[arg(long, value_enum, global = true, default_value_t = color::ColorChoice::Auto)]
+    color: color::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,6 +125,19 @@ fn subcommand_names() -> Vec<String> {
 /// and inserts `inspect` when no subcommand is named.
 fn normalize(mut args: Vec<OsString>) -> Vec<OsString> {
     let names = subcommand_names();
+    // Global options before the command (`--color never verify ...`) move behind it.
+    let mut globals = Vec::new();
+    while args.len() > 1 {
+        let a = args[1].to_string_lossy().to_string();
+        if a == "--color" || a == "-color" {
+            globals.extend(args.drain(1..3.min(args.len())));
+        } else if a.starts_with("--color=") || a.starts_with("-color=") {
+            globals.push(args.remove(1));
+        } else {
+            break;
+        }
+    }
+    args.extend(globals);
     if args.len() > 1 {
         let first = args[1].to_string_lossy().to_string();
         // Consul's spelling and the usual ones all mean the version command.
@@ -216,6 +234,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    color::init(cli.color);
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Generate(a) => generate::run(a),

@@ -108,7 +108,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         for w in &r.warnings {
             out.push_str(&format!("WARN  {}: {w}\n", r.path));
         }
-        if let Err(e) = super::emit(out.as_bytes()) {
+        if let Err(e) = super::emit(super::color::verify(&out).as_bytes()) {
             stream_err = Some(e);
         }
     });
@@ -187,6 +187,11 @@ pub fn run(a: Args) -> Result<i32, Error> {
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         })?;
     }
+    let out = if a.format == OutputFormat::Text {
+        super::color::verify(&out)
+    } else {
+        out
+    };
     super::emit(out.as_bytes())?;
     Ok(code)
 }

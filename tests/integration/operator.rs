@@ -446,3 +446,36 @@ fn untrusted_strings_are_escaped_in_human_output_and_exact_in_json() {
         "{keys:?}"
     );
 }
+
+#[test]
+fn colour_on_request_and_never_into_a_pipe() {
+    let esc = "\u{1b}[";
+    let f = snap("all.snap");
+    let (_, out, _) = run(&["--color", "always", "verify", &f]);
+    assert!(
+        text(&out).starts_with("\u{1b}[32mOK\u{1b}[0m"),
+        "{:?}",
+        text(&out)
+    );
+    let (_, out, _) = run(&["diff", "--color=always", &snap("basic.snap"), &f]);
+    assert!(text(&out).contains("\u{1b}[32m+\u{1b}[0m"));
+    let (_, out, _) = run(&["acl", "audit", "--color", "always", &snap("acl.snap")]);
+    assert!(text(&out).contains("\u{1b}[1;31mhigh\u{1b}[0m"));
+    // auto (the default) into a pipe, and never: plain text; JSON is never coloured.
+    for args in [
+        vec!["verify", f.as_str()],
+        vec!["--color", "never", "verify", f.as_str()],
+        vec![
+            "--color",
+            "always",
+            "verify",
+            "--format",
+            "json",
+            f.as_str(),
+        ],
+        vec!["diff", &f, &f],
+    ] {
+        let (_, out, _) = run(&args);
+        assert!(!text(&out).contains(esc), "{args:?}");
+    }
+}
