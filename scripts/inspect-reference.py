@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent reference for `consul snapshot inspect` (Consul 1.10 and later layout).
+"""An independent reference for `consul snapshot inspect` (the table layout of Consul 1.9+).
 
 Written from the format spec (sections 8 and 13: the statistics algorithm, ByteSize, the
 tabwriter layout, the JSON shape) with Python's own gzip, tarfile and a msgpack reader of its
