@@ -31,7 +31,7 @@ pub struct PackArgs {
     /// state.bin to use (with --meta).
     #[arg(long, requires = "meta")]
     state: Option<PathBuf>,
-    /// The .snap to write.
+    /// The .snap to write (`-`: standard output).
     #[arg(long, short = 'o')]
     output: PathBuf,
     /// gzip level: 1 fastest, 9 smallest (Consul writes 6).
@@ -66,6 +66,18 @@ fn pack_files(
             counter: progress,
         },
     );
+    if out.as_os_str() == "-" {
+        // `-o -`: the archive goes to standard output.
+        let w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let opts = WriteOptions {
+            level,
+            ..Default::default()
+        };
+        let (m, mut w) = write::write_snapshot(w, meta, &mut reader, len, opts)?;
+        w.flush()
+            .map_err(|e| Error::io("writing to standard output", e))?;
+        return Ok(m);
+    }
     write::write_atomic(out, &super::signal::temp_files(), |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let opts = WriteOptions {

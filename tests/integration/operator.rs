@@ -479,3 +479,26 @@ fn colour_on_request_and_never_into_a_pipe() {
         assert!(!text(&out).contains(esc), "{args:?}");
     }
 }
+
+#[test]
+fn pack_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["pack", "-q"])
+        .arg(util::testdata("raw/kv-2-38"))
+        .args(["-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let verify = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["verify", "-"])
+        .write_stdin(out.stdout)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+    assert!(text(&verify.stdout).contains("index=38 records=44"));
+}
