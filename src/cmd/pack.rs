@@ -158,6 +158,9 @@ pub struct UnpackArgs {
     /// No progress display.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Fail once more than this many uncompressed bytes have been read.
+    #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
+    max_size: Option<u64>,
 }
 
 /// The only names unpack ever creates, whatever the archive says.
@@ -173,6 +176,7 @@ pub fn unpack(a: UnpackArgs) -> Result<i32, Error> {
     let opts = snapinspect::report::verify::VerifyOptions {
         read: ReadOptions {
             progress: Some(counter.clone()),
+            max_size: a.max_size,
             ..Default::default()
         },
         ..Default::default()

@@ -18,6 +18,9 @@ pub struct Args {
     /// Key prefix depth for the per-prefix growth (the same default as inspect's).
     #[arg(long, default_value_t = 2)]
     kvdepth: usize,
+    /// Fail once more than this many uncompressed bytes have been read from one snapshot.
+    #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
+    max_size: Option<u64>,
     /// How many types and prefixes to list (and types to draw).
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -29,7 +32,11 @@ pub struct Args {
 /// Runs `trend`.
 pub fn run(a: Args) -> Result<i32, Error> {
     let inputs = snapinspect::report::verify::expand(&a.paths);
-    let report = snapinspect::report::trend::trend(&inputs, a.kvdepth)?;
+    let read = snapinspect::ReadOptions {
+        max_size: a.max_size,
+        ..Default::default()
+    };
+    let report = snapinspect::report::trend::trend_with(&inputs, a.kvdepth, &read)?;
     if let Some(path) = &a.plot {
         let svg = super::plot::svg(&report, a.top.min(8))
             .map_err(|e| Error::Usage(format!("drawing the chart: {e}")))?;

@@ -72,6 +72,15 @@ fn growth(name: &str, first: u64, last: u64, counts: Option<(u64, u64)>) -> Grow
 
 /// Reads every input (one pass each) and orders them by creation time, then index.
 pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport> {
+    trend_with(inputs, kv_depth, &ReadOptions::default())
+}
+
+/// [`trend`], reading each snapshot with `read` (a size limit).
+pub fn trend_with(
+    inputs: &[(String, Input)],
+    kv_depth: usize,
+    read: &ReadOptions,
+) -> Result<TrendReport> {
     if inputs.len() < 2 {
         return Err(Error::Usage("trend needs at least two snapshots".into()));
     }
@@ -82,7 +91,7 @@ pub fn trend(inputs: &[(String, Input)], kv_depth: usize) -> Result<TrendReport>
             depth: kv_depth,
             filter: Vec::new(),
         });
-        let snap = archive::read(input, &ReadOptions::default(), &mut kv).map_err(|e| match e {
+        let snap = archive::read(input, read, &mut kv).map_err(|e| match e {
             Error::Invalid(mut i) => {
                 i.message = format!("{display}: {}", i.message);
                 Error::Invalid(i)

@@ -100,6 +100,23 @@ fn max_size_takes_units_on_every_reading_command() {
         let (code, _, err) = run(&big);
         assert_eq!(code, 0, "{cmd:?}: {err}");
     }
+    // The commands that read several inputs or stage them take it too.
+    for args in [
+        vec!["trend", "--max-size", "1KiB", f.as_str(), f.as_str()],
+        vec!["diff", "--max-size", "1KiB", f.as_str(), f.as_str()],
+        vec![
+            "unpack",
+            "--max-size",
+            "1KiB",
+            f.as_str(),
+            "-C",
+            "/nonexistent/never-created",
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains("--max-size"), "{args:?}: {err}");
+    }
     let (code, _, err) = run(&["inspect", "--max-size", "12 parsecs", &f]);
     assert_eq!(code, 2, "{err}");
 }
