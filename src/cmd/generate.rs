@@ -18,7 +18,7 @@ pub struct Args {
     /// removed, 0.5% changed and 100 added.
     #[arg(long, default_value_t = 0)]
     variant: u64,
-    /// Where to write the .snap (or, with --raw, the directory).
+    /// Where to write the .snap (`-`: standard output), or with --raw the directory.
     #[arg(long, short = 'o')]
     output: PathBuf,
     /// Write a raft snapshot directory instead of a .snap archive.
@@ -31,6 +31,9 @@ pub struct Args {
 
 /// Runs `generate`.
 pub fn run(a: Args) -> Result<i32, Error> {
+    if !a.raw && a.output.as_os_str() == "-" {
+        return to_stdout(&a);
+    }
     if !a.raw {
         let opts = GenOptions {
             size: a.size,
@@ -75,6 +78,50 @@ pub fn run(a: Args) -> Result<i32, Error> {
         a.output.display(),
         meta.size,
         meta.index
+    );
+    Ok(EXIT_OK)
+}
+
+/// `generate -o -`: the state is staged in an unnamed temp file, then the archive streams out.
+fn to_stdout(a: &Args) -> Result<i32, Error> {
+    use std::io::{BufReader, BufWriter, Seek, Write};
+    let mut staged = snapinspect::write::unnamed_temp_file(None)
+        .map_err(|e| Error::io("creating a temp file", e))?;
+    let generated = {
+        let mut w = BufWriter::with_capacity(1 << 20, &mut staged);
+        let g = generate::generate_state(
+            GenOptions {
+                size: a.size,
+                seed: a.seed,
+                variant: a.variant,
+            },
+            &mut w,
+        )
+        .and_then(|g| w.flush().map(|_| g))
+        .map_err(|e| Error::io("writing the generated state", e))?;
+        g
+    };
+    staged
+        .rewind()
+        .map_err(|e| Error::io("rereading the generated state", e))?;
+    let meta = generate::meta_for(
+        generated.state_len,
+        generated.last_index,
+        1_790_000_000_000 + a.seed,
+    );
+    let out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let (meta, mut out) = snapinspect::write::write_snapshot(
+        out,
+        &meta,
+        &mut BufReader::with_capacity(1 << 20, staged),
+        generated.state_len,
+        Default::default(),
+    )?;
+    out.flush()
+        .map_err(|e| Error::io("writing to standard output", e))?;
+    eprintln!(
+        "generated a snapshot on standard output (state.bin {} bytes, index {})",
+        meta.size, meta.index
     );
     Ok(EXIT_OK)
 }

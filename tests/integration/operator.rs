@@ -519,3 +519,20 @@ fn pack_to_standard_output() {
     assert_eq!(verify.status.code(), Some(0));
     assert!(text(&verify.stdout).contains("index=38 records=44"));
 }
+
+#[test]
+fn generate_to_standard_output() {
+    let out = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["generate", "-q", "--size", "256KiB", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let verify = assert_cmd::Command::cargo_bin("snapinspect")
+        .unwrap()
+        .args(["verify", "-"])
+        .write_stdin(out.stdout)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}
