@@ -30,8 +30,9 @@ fn big_snapshot(dir: &Path) -> PathBuf {
     p
 }
 
-/// Runs `args` in a detached tmux pane; returns every distinct screen seen and the wall time.
-fn in_tmux(socket: &str, args: &[&str]) -> (Vec<String>, Duration) {
+/// Runs `args` in a detached tmux pane; returns every distinct screen seen (with the time
+/// since the start at which it was seen) and the wall time.
+fn in_tmux(socket: &str, args: &[&str]) -> (Vec<(String, Duration)>, Duration) {
     // The display starts after its usual first second, as an operator sees it.
     let cmd = format!(
         "{} {} > /dev/null; echo SNAPINSPECT-DONE; sleep 30",
@@ -55,7 +56,7 @@ fn in_tmux(socket: &str, args: &[&str]) -> (Vec<String>, Duration) {
         .unwrap()
         .success();
     assert!(ok, "tmux new-session failed");
-    let mut screens: Vec<String> = Vec::new();
+    let mut screens: Vec<(String, Duration)> = Vec::new();
     let took = loop {
         let shot = Command::new("tmux")
             .args(["-L", socket, "capture-pane", "-p"])
@@ -65,8 +66,8 @@ fn in_tmux(socket: &str, args: &[&str]) -> (Vec<String>, Duration) {
         if text.contains("SNAPINSPECT-DONE") {
             break start.elapsed();
         }
-        if !text.trim().is_empty() && screens.last() != Some(&text) {
-            screens.push(text);
+        if !text.trim().is_empty() && screens.last().map(|s| &s.0) != Some(&text) {
+            screens.push((text, start.elapsed()));
         }
         assert!(
             start.elapsed() < Duration::from_secs(120),
@@ -113,29 +114,42 @@ fn progress_shows_on_a_terminal_with_a_true_rate_and_never_when_piped() {
     let file = snap.to_str().unwrap();
     let socket = format!("snapinspect-test-{}", std::process::id());
 
-    let (screens, took) = in_tmux(&socket, &["decode", file]);
-    let lines: Vec<&str> = screens
+    let (screens, _took) = in_tmux(&socket, &["decode", file]);
+    let lines: Vec<(&str, Duration)> = screens
         .iter()
-        .flat_map(|s| s.lines())
-        .filter(|l| l.contains("reading") && l.contains("big.snap"))
+        .flat_map(|(s, at)| s.lines().map(move |l| (l, *at)))
+        .filter(|(l, _)| l.contains("reading") && l.contains("big.snap"))
         .collect();
     assert!(!lines.is_empty(), "no progress line seen: {screens:?}");
-    assert!(lines.iter().any(|l| l.contains('%')), "{lines:?}");
-    // The whole file over the whole run is the average rate; every shown rate is within 2x.
-    let average = size / took.as_secs_f64();
-    let rates: Vec<f64> = lines.iter().filter_map(|l| shown_rate(l)).collect();
-    assert!(!rates.is_empty(), "{lines:?}");
-    for r in &rates {
+    assert!(lines.iter().any(|(l, _)| l.contains('%')), "{lines:?}");
+    // Each shown rate against the bytes the same line shows over the time since the start.
+    let mut checked = 0;
+    for (line, at) in &lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        // "1.56 MiB/12.99 MiB": the amount done, then the total.
+        let Some(done) = words.windows(2).find_map(|w| {
+            let (unit, _) = w[1].split_once('/')?;
+            (!w[1].ends_with("/s") && w[0].parse::<f64>().is_ok()).then(|| bytes(w[0], unit))
+        }) else {
+            continue;
+        };
+        let Some(rate) = shown_rate(line) else {
+            continue;
+        };
+        let expected = done / at.as_secs_f64();
         assert!(
-            *r <= 2.0 * average && *r >= average / 2.0,
-            "shown rate {r:.0} B/s against {average:.0} B/s on average ({lines:?})"
+            rate <= 2.0 * expected && rate >= expected / 2.0,
+            "shown {rate:.0} B/s, but {done:.0} bytes in {at:?} is {expected:.0} B/s: {line}"
         );
+        checked += 1;
     }
+    assert!(checked > 0, "{lines:?}");
+    let _ = size;
 
     // -q: nothing on the terminal but the end marker.
     let (screens, _) = in_tmux(&format!("{socket}-q"), &["decode", "-q", file]);
     assert!(
-        screens.iter().all(|s| !s.contains("reading")),
+        screens.iter().all(|(s, _)| !s.contains("reading")),
         "-q showed progress: {screens:?}"
     );
 
