@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::json;
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::live::agent::{self, Agent, AgentConfig};
@@ -25,6 +24,14 @@ fn duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e} (write e.g. 30s, 5m, 1h)"))
 }
 
+/// Where the Consul Enterprise snapshot agent's own spellings are listed in `--help`.
+const ENTERPRISE: &str = "Consul Enterprise spellings";
+
+/// A Go boolean flag's value (`-syslog`, `-syslog=false`).
+fn go_bool(s: &str) -> Result<bool, String> {
+    snapinspect::live::consul::parse_go_bool(s).ok_or_else(|| format!("{s:?} is not a boolean"))
+}
+
 /// Arguments of `agent`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -33,7 +40,8 @@ pub struct Args {
     /// A JSON config file (the Enterprise agent's `snapshot_agent` shape; flags win over it).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Time between snapshots [default: 1h].
+    /// Time between snapshots; 0 takes one snapshot without leader election or catalog
+    /// registration, and exits (as the Enterprise agent does) [default: 1h].
     #[arg(long, value_parser = duration)]
     interval: Option<Duration>,
     /// How many snapshots to keep in the directory, 0 for all [default: 30].
@@ -42,6 +50,10 @@ pub struct Args {
     /// Directory the snapshots go to [default: .].
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// What the snapshot files' names start with: NAME-<UTC time>-<index>.snap; retention
+    /// counts only files of this name [default: consul].
+    #[arg(long, value_name = "NAME")]
+    name_prefix: Option<String>,
     /// Let any server answer (saves work without a leader; may be slightly behind).
     #[arg(long)]
     stale: bool,
@@ -63,7 +75,8 @@ pub struct Args {
     /// TTL of the catalog checks [default: 30s].
     #[arg(long, value_parser = duration)]
     check_ttl: Option<Duration>,
-    /// Consul removes the service after its check has been critical this long [default: 72h].
+    /// Consul removes the service after its check has been critical this long, 0 for never
+    /// [default: 72h].
     #[arg(long, value_parser = duration)]
     deregister_after: Option<Duration>,
     /// The saving check turns critical when the newest good snapshot is older than this
@@ -80,6 +93,34 @@ pub struct Args {
     /// Do not register a service and checks in the catalog.
     #[arg(long)]
     no_register: bool,
+    /// The directory the snapshots go to (--dir).
+    #[arg(long, value_name = "DIR", conflicts_with = "dir", help_heading = ENTERPRISE)]
+    local_path: Option<PathBuf>,
+    /// More JSON config files, read after --config in the order given; a later file's keys
+    /// win.
+    #[arg(long, value_name = "FILE", help_heading = ENTERPRISE)]
+    config_file: Vec<PathBuf>,
+    /// Directories whose .json files with a snapshot_agent object are read, in the order of
+    /// their names, after the config files.
+    #[arg(long, value_name = "DIR", help_heading = ENTERPRISE)]
+    config_dir: Vec<PathBuf>,
+    /// Accepted, not implemented (every event is logged).
+    #[arg(long, value_name = "LEVEL", help_heading = ENTERPRISE, ignore_case = true,
+          value_parser = ["trace", "debug", "info", "warn", "error"])]
+    log_level: Option<String>,
+    /// Accepted, not implemented (the log goes to stderr).
+    #[arg(long, value_name = "BOOL", help_heading = ENTERPRISE, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    syslog: Option<bool>,
+    /// Accepted, not implemented.
+    #[arg(long, value_name = "FACILITY", help_heading = ENTERPRISE)]
+    syslog_facility: Option<String>,
+    /// Accepted, not implemented (temp files go into the snapshot directory, renamed once
+    /// verified).
+    #[arg(long, value_name = "DIR", help_heading = ENTERPRISE)]
+    local_scratch_path: Option<PathBuf>,
+    #[command(flatten)]
+    unsupported: Unsupported,
     /// Print the least ACL policy the agent needs, and exit.
     #[arg(long)]
     print_policy: bool,
@@ -106,65 +147,113 @@ pub struct Args {
     token_out: PathBuf,
 }
 
-/// The config file: `{"snapshot_agent": {...}}` or its inside.
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    http_addr: Option<String>,
-    token: Option<String>,
-    token_file: Option<PathBuf>,
-    datacenter: Option<String>,
-    ca_file: Option<PathBuf>,
-    ca_path: Option<PathBuf>,
-    cert_file: Option<PathBuf>,
-    key_file: Option<PathBuf>,
-    tls_server_name: Option<String>,
-    timeout: Option<String>,
-    #[serde(default)]
-    snapshot: SnapshotSection,
-    #[serde(default)]
-    local_storage: LocalStorage,
+/// The Enterprise agent's remote-storage and login flags: not supported yet, so parsed
+/// (hidden) only to be refused (or, for the login flags that need an auth method, ignored)
+/// by name rather than misread.
+const UNSUPPORTED: &[&str] = &[
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+    "aws-iam-endpoint",
+    "aws-role-arn",
+    "aws-role-session-name",
+    "aws-web-identity-token-file",
+    "aws-sts-endpoint",
+    "aws-s3-bucket",
+    "aws-s3-key-prefix",
+    "aws-s3-region",
+    "aws-s3-endpoint",
+    "aws-s3-server-side-encryption",
+    "aws-s3-static-snapshot-name",
+    "aws-s3-force-path-style",
+    "aws-s3-enable-kms",
+    "aws-s3-kms-key",
+    "azure-blob-account-name",
+    "azure-blob-account-key",
+    "azure-blob-container-name",
+    "azure-blob-environment",
+    "azure-blob-service-principal-id",
+    "azure-blob-service-principal-secret",
+    "azure-blob-tenant-id",
+    "gcs-bucket",
+    "login-auth-method",
+    "login-bearer-token",
+    "login-bearer-token-file",
+    "login-meta",
+];
+
+/// Which of [`UNSUPPORTED`] were given.
+#[derive(Debug, Default, Clone)]
+struct Unsupported(Vec<&'static str>);
+
+impl clap::FromArgMatches for Unsupported {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Unsupported(
+            UNSUPPORTED
+                .iter()
+                .copied()
+                .filter(|n| m.contains_id(n))
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Unsupported::from_arg_matches(m)?;
+        Ok(())
+    }
 }
 
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
-struct SnapshotSection {
-    interval: Option<String>,
-    retain: Option<usize>,
-    stale: Option<bool>,
-    service: Option<String>,
-    deregister_after: Option<String>,
-    lock_key: Option<String>,
-    session_ttl: Option<String>,
-    lock_delay: Option<String>,
-    check_ttl: Option<String>,
-    stale_after: Option<String>,
-    max_failures: Option<u32>,
+impl clap::Args for Unsupported {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.args(UNSUPPORTED.iter().map(|n| {
+            clap::Arg::new(*n)
+                .long(*n)
+                .hide(true)
+                .num_args(0..=1)
+                .action(clap::ArgAction::Append)
+        }))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Unsupported::augment_args(cmd)
+    }
 }
 
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
-struct LocalStorage {
-    path: Option<PathBuf>,
-}
+/// Login flags that do nothing without `-login-auth-method` (so, here, nothing at all).
+const LOGIN_ONLY_WITH_AUTH_METHOD: &[&str] = &[
+    "login-bearer-token",
+    "login-bearer-token-file",
+    "login-meta",
+];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Wrapped {
-    snapshot_agent: FileConfig,
-}
+impl Unsupported {
+    /// The given flags that are accepted and ignored.
+    fn ignored(&self) -> impl Iterator<Item = String> + '_ {
+        self.0
+            .iter()
+            .filter(|f| LOGIN_ONLY_WITH_AUTH_METHOD.contains(f))
+            .map(|f| format!("-{f}"))
+    }
 
-fn read_config(path: &PathBuf) -> Result<FileConfig, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("reading the config file {}", path.display()), e))?;
-    let bad = |e: serde_json::Error| Error::Usage(format!("config file {}: {e}", path.display()));
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(bad)?;
-    if v.get("snapshot_agent").is_some() {
-        Ok(serde_json::from_value::<Wrapped>(v)
-            .map_err(bad)?
-            .snapshot_agent)
-    } else {
-        serde_json::from_value(v).map_err(bad)
+    /// The one line that refuses the first unsupported flag given.
+    fn refusal(&self) -> Option<Error> {
+        let flag = self
+            .0
+            .iter()
+            .find(|f| !LOGIN_ONLY_WITH_AUTH_METHOD.contains(f))?;
+        let why = if flag.starts_with("login-") {
+            "logging in through an auth method is not supported yet; give the agent a token (-token, -token-file)".to_string()
+        } else {
+            let service = if flag.starts_with("aws-") {
+                "S3"
+            } else if flag.starts_with("azure-") {
+                "Azure Blob Storage"
+            } else {
+                "Google Cloud Storage"
+            };
+            format!("remote storage ({service}) is not supported yet; snapinspect keeps snapshots in a local directory (-local-path, --dir)")
+        };
+        Some(Error::Usage(format!("-{flag}: {why}")))
     }
 }
 
@@ -174,12 +263,34 @@ fn file_duration(v: &Option<String>, what: &str) -> Result<Option<Duration>, Err
         .transpose()
 }
 
-/// Merges flags over the config file over the defaults.
-fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
-    let f = match &a.config {
-        Some(p) => read_config(p)?,
-        None => FileConfig::default(),
+/// What the agent runs with, and the Enterprise settings it was given but ignores.
+struct Settings {
+    conn: ConnArgs,
+    cfg: AgentConfig,
+    ignored: Vec<String>,
+}
+
+/// Merges flags over the config files over the defaults.
+fn settings(a: &Args) -> Result<Settings, Error> {
+    if let Some(e) = a.unsupported.refusal() {
+        return Err(e);
+    }
+    let files: Vec<PathBuf> = a.config.iter().chain(&a.config_file).cloned().collect();
+    let loaded = if files.is_empty() && a.config_dir.is_empty() {
+        agent::config::Loaded::default()
+    } else {
+        agent::config::load(&files, &a.config_dir)?
     };
+    let mut ignored = loaded.ignored;
+    let flags = [
+        ("-log-level", a.log_level.is_some()),
+        ("-syslog", a.syslog == Some(true)),
+        ("-syslog-facility", a.syslog_facility.is_some()),
+        ("-local-scratch-path", a.local_scratch_path.is_some()),
+    ];
+    ignored.extend(flags.iter().filter(|f| f.1).map(|f| f.0.to_string()));
+    ignored.extend(a.unsupported.ignored());
+    let f = loaded.config;
     let mut conn = a.conn.clone();
     conn.http_addr = conn.http_addr.or(f.http_addr);
     conn.token = conn.token.or(f.token);
@@ -193,13 +304,18 @@ fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
     conn.timeout = conn.timeout.or(file_duration(&f.timeout, "timeout")?);
     let d = AgentConfig::default();
     let s = &f.snapshot;
-    let cfg = AgentConfig {
+    let mut cfg = AgentConfig {
         interval: a
             .interval
             .or(file_duration(&s.interval, "interval")?)
             .unwrap_or(d.interval),
         retain: a.retain.or(s.retain).unwrap_or(d.retain),
-        dir: a.dir.clone().or(f.local_storage.path).unwrap_or(d.dir),
+        dir: a
+            .dir
+            .clone()
+            .or(a.local_path.clone())
+            .or(f.local_storage.path)
+            .unwrap_or(d.dir),
         stale: a.stale || s.stale.unwrap_or(false),
         lock_key: a
             .lock_key
@@ -230,9 +346,22 @@ fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
         once: a.once,
         lock: !a.no_lock,
         register: !a.no_register,
+        name_prefix: a
+            .name_prefix
+            .clone()
+            .or(s.name_prefix.clone())
+            .unwrap_or(d.name_prefix),
     };
-    if cfg.interval < Duration::from_secs(1) {
-        return Err(Error::Usage("--interval must be at least 1s".into()));
+    agent::check_prefix(&cfg.name_prefix).map_err(Error::Usage)?;
+    if cfg.interval.is_zero() {
+        // The Enterprise agent's one-shot mode: one snapshot, no election, no registration.
+        cfg.once = true;
+        cfg.lock = false;
+        cfg.register = false;
+    } else if cfg.interval < Duration::from_secs(1) {
+        return Err(Error::Usage(
+            "--interval must be at least 1s (or 0 for one snapshot and exit)".into(),
+        ));
     }
     if cfg.lock
         && !(Duration::from_secs(10)..=Duration::from_secs(86400)).contains(&cfg.session_ttl)
@@ -244,7 +373,7 @@ fn settings(a: &Args) -> Result<(ConnArgs, AgentConfig), Error> {
     if cfg.check_ttl < Duration::from_secs(1) {
         return Err(Error::Usage("--check-ttl must be at least 1s".into()));
     }
-    Ok((conn, cfg))
+    Ok(Settings { conn, cfg, ignored })
 }
 
 fn hostname() -> String {
@@ -263,7 +392,13 @@ fn policy_body(a: &Args, cfg: &AgentConfig, node: &str) -> serde_json::Value {
 
 /// Runs `agent`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let (conn, cfg) = settings(&a)?;
+    let Settings { conn, cfg, ignored } = settings(&a)?;
+    if !ignored.is_empty() {
+        eprintln!(
+            "snapinspect: warning: Consul Enterprise settings accepted but not implemented, ignored: {}",
+            ignored.join(", ")
+        );
+    }
     if a.print_policy {
         let node = a.node.clone().unwrap_or_else(hostname);
         let out = match a.format {

@@ -93,13 +93,30 @@ pub struct SaveArgs {
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
+    /// Add the leader's Consul version and/or the datacenter to FILE's name before its
+    /// extension, as `consul snapshot save -append-filename version,dc` does
+    /// (backup.snap becomes backup-1.17.0-dc1.snap).
+    #[arg(long, value_name = "LIST")]
+    append_filename: Option<String>,
     /// Where to write the snapshot (written only once it is verified).
     file: PathBuf,
 }
 
 /// Runs `save`.
 pub fn save(a: SaveArgs) -> Result<i32, Error> {
+    let append = transfer::AppendFilename::parse(a.append_filename.as_deref().unwrap_or(""))?;
     let client = a.conn.client()?;
+    if !append.ignored.is_empty() {
+        eprintln!(
+            "snapinspect: warning: -append-filename {}: ignored, as Consul ignores them (it appends only version and dc)",
+            append.ignored.join(",")
+        );
+    }
+    let file = if append.any() {
+        append.apply(&client, &a.file)?
+    } else {
+        a.file.clone()
+    };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let spec = super::progress::Spec {
         label: client.address().to_string(),
@@ -115,7 +132,7 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
         before_keep: None,
         temps: &signal::temp_files(),
     };
-    let saved = transfer::save(&client, &opts, &a.file);
+    let saved = transfer::save(&client, &opts, &file);
     drop(progress);
     if signal::stopped() {
         eprintln!("snapinspect: interrupted; nothing was kept");

@@ -296,3 +296,146 @@ pub fn restore(
     send_staged(client, &mut staged, progress, cancel)?;
     Ok(staged.snapshot)
 }
+
+/// What `-append-filename` adds to a saved snapshot's name, as newer `consul snapshot save`
+/// does (hashicorp/consul `command/snapshot/save/snapshot_save.go`, added by pull request
+/// 18625 and narrowed to `version` and `dc` by pull request 18680): the leader's
+/// Consul version (from `/v1/operator/autopilot/health`), then the datacenter of the agent
+/// asked (`/v1/agent/self`), each after a `-`, before the extension, always in that order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AppendFilename {
+    /// Append the leader's version.
+    pub version: bool,
+    /// Append the datacenter.
+    pub dc: bool,
+    /// Values Consul once documented (`node`, `status`) and now ignores: ignored here too,
+    /// so that a name is the same as Consul's.
+    pub ignored: Vec<String>,
+}
+
+impl AppendFilename {
+    /// Parses the comma-separated list (`version,dc`); an unknown value is an error.
+    pub fn parse(list: &str) -> Result<AppendFilename> {
+        let mut out = AppendFilename::default();
+        for v in list.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            match v {
+                "version" => out.version = true,
+                "dc" => out.dc = true,
+                "node" | "status" => out.ignored.push(v.to_string()),
+                other => {
+                    return Err(Error::Usage(format!(
+                        "-append-filename: unknown value {other:?} (Consul knows version and dc)"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether anything is appended.
+    pub fn any(&self) -> bool {
+        self.version || self.dc
+    }
+
+    /// `file` with the values appended, asking Consul for them.
+    pub fn apply(&self, client: &Client, file: &Path) -> Result<PathBuf> {
+        let mut parts = Vec::new();
+        if self.version {
+            // 429 says the cluster is unhealthy, with the same body (as Consul's API client
+            // takes it).
+            let path = "/v1/operator/autopilot/health";
+            let resp = client.send("GET", path, Body::Empty)?;
+            let health = match resp.status {
+                200 | 429 => resp.json()?,
+                status => {
+                    let text = client.error_text(resp);
+                    return Err(client.status_error("GET", path, status, &text, "operator:read"));
+                }
+            };
+            let leader = health["Servers"]
+                .as_array()
+                .and_then(|l| l.iter().find(|s| s["Leader"] == true));
+            let Some(version) = leader.and_then(|s| s["Version"].as_str()) else {
+                return Err(Error::Remote(
+                    "-append-filename version: /v1/operator/autopilot/health names no leader with a version".into(),
+                ));
+            };
+            parts.push(version.to_string());
+        }
+        if self.dc {
+            let me = client.get_json("/v1/agent/self", "agent:read")?;
+            if let Some(dc) = me["Config"]["Datacenter"].as_str() {
+                parts.push(dc.to_string());
+            }
+        }
+        for p in &parts {
+            if p.contains(['/', '\0']) {
+                return Err(Error::Remote(format!(
+                    "-append-filename: Consul answered {p:?}, which cannot be part of a file name"
+                )));
+            }
+        }
+        Ok(with_suffixes(file, &parts))
+    }
+}
+
+/// `file` with `-part` for each part inserted before its extension, where Go's
+/// `filepath.Ext` puts it (the last `.` of the last element; `.hidden` is all extension).
+pub fn with_suffixes(file: &Path, parts: &[String]) -> PathBuf {
+    if parts.is_empty() {
+        return file.to_path_buf();
+    }
+    let name = file.file_name().unwrap_or_default();
+    let as_path = Path::new(name);
+    let (stem, ext): (std::ffi::OsString, std::ffi::OsString) =
+        match (as_path.file_stem(), as_path.extension()) {
+            (Some(s), Some(e)) => {
+                let mut dot = std::ffi::OsString::from(".");
+                dot.push(e);
+                (s.to_os_string(), dot)
+            }
+            _ if name.as_encoded_bytes().first() == Some(&b'.') => {
+                (std::ffi::OsString::new(), name.to_os_string())
+            }
+            _ => (name.to_os_string(), std::ffi::OsString::new()),
+        };
+    let mut new = stem;
+    for p in parts {
+        new.push("-");
+        new.push(p);
+    }
+    new.push(ext);
+    file.with_file_name(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_go_where_consul_puts_them() {
+        let parts = vec!["1.8.7".to_string(), "dc1".to_string()];
+        for (file, want) in [
+            ("backup.snap", "backup-1.8.7-dc1.snap"),
+            ("dir/backup.tgz", "dir/backup-1.8.7-dc1.tgz"),
+            ("a.tar.gz", "a.tar-1.8.7-dc1.gz"),
+            ("backup", "backup-1.8.7-dc1"),
+            ("backup.", "backup-1.8.7-dc1."),
+            ("d.d/backup", "d.d/backup-1.8.7-dc1"),
+            (".hidden", "-1.8.7-dc1.hidden"),
+        ] {
+            assert_eq!(with_suffixes(Path::new(file), &parts), Path::new(want));
+        }
+        assert_eq!(with_suffixes(Path::new("b.snap"), &[]), Path::new("b.snap"));
+    }
+
+    #[test]
+    fn the_list_is_consuls() {
+        let a = AppendFilename::parse("dc,version").unwrap();
+        assert!(a.version && a.dc && a.ignored.is_empty());
+        let a = AppendFilename::parse("version,dc,node,status").unwrap();
+        assert_eq!(a.ignored, ["node", "status"]);
+        assert!(!AppendFilename::parse("").unwrap().any());
+        assert!(AppendFilename::parse("versoin").is_err());
+    }
+}

@@ -4,6 +4,7 @@
 mod util;
 
 mod acl;
+mod agent_dropin;
 mod agent_faults;
 mod archive_errors;
 mod compat;

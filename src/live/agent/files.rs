@@ -11,17 +11,53 @@ use crate::error::{Error, Result};
 use crate::report::verify::{self, VerifyOptions};
 use crate::snapshot::archive::{Input, ReadOptions, Snapshot};
 
-/// The file name of a snapshot saved at `unix_ms` with raft index `index`.
+/// The prefix of the agent's file names unless `name_prefix` says otherwise (the Enterprise
+/// agent's local files start with it too).
+pub const DEFAULT_PREFIX: &str = "consul";
+
+/// Why `prefix` cannot start the agent's file names, if it cannot: it must be 1 to 64
+/// letters, digits, `.`, `_` or `-`, and start with a letter or digit (no hidden files, no
+/// paths, nothing a shell or another tool would read as an option).
+pub fn check_prefix(prefix: &str) -> std::result::Result<(), String> {
+    let ok = !prefix.is_empty()
+        && prefix.len() <= 64
+        && prefix.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name prefix {prefix:?}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        ))
+    }
+}
+
+/// The file name of a snapshot saved at `unix_ms` with raft index `index`:
+/// `consul-<UTC time>-<index>.snap`.
 pub fn file_name(unix_ms: u64, index: u64) -> String {
+    file_name_with(DEFAULT_PREFIX, unix_ms, index)
+}
+
+/// The file name of a snapshot saved at `unix_ms` with raft index `index`, starting with
+/// `prefix` instead of `consul`.
+pub fn file_name_with(prefix: &str, unix_ms: u64, index: u64) -> String {
     let t = crate::report::inspect::details::rfc3339_utc(unix_ms); // 2026-11-30T12:00:00.123Z
     let compact: String = t.chars().filter(|c| *c != '-' && *c != ':').collect();
-    format!("consul-{compact}-{index}.snap")
+    format!("{prefix}-{compact}-{index}.snap")
 }
 
 /// True for names [`file_name`] makes (the only files retention ever deletes).
 pub fn is_agent_file(name: &str) -> bool {
+    is_agent_file_with(DEFAULT_PREFIX, name)
+}
+
+/// True for names [`file_name_with`] makes with this prefix.
+pub fn is_agent_file_with(prefix: &str, name: &str) -> bool {
     let Some(rest) = name
-        .strip_prefix("consul-")
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
         .and_then(|r| r.strip_suffix(".snap"))
     else {
         return false;
@@ -35,6 +71,7 @@ pub fn is_agent_file(name: &str) -> bool {
         && time.starts_with(|c: char| c.is_ascii_digit())
         && time.ends_with('Z')
         && time.contains('T')
+        && !time.contains('-')
 }
 
 /// What retention knows of one valid snapshot file.
@@ -100,12 +137,26 @@ pub struct Pruned {
 
 /// Retention with a cache of what each file proved to be (each file is verified once while
 /// it stays unchanged).
-#[derive(Default)]
 pub struct Retention {
+    prefix: String,
     cache: HashMap<PathBuf, (Stamp, std::result::Result<Kept, String>)>,
 }
 
+impl Default for Retention {
+    fn default() -> Self {
+        Retention::with_prefix(DEFAULT_PREFIX)
+    }
+}
+
 impl Retention {
+    /// Retention of the files whose names start with `prefix` (see [`file_name_with`]).
+    pub fn with_prefix(prefix: &str) -> Retention {
+        Retention {
+            prefix: prefix.to_string(),
+            cache: HashMap::new(),
+        }
+    }
+
     /// Remembers a file just saved (verified while it downloaded).
     pub fn remember(&mut self, path: &Path, snap: &Snapshot) {
         if let Some(s) = stamp(path) {
@@ -126,7 +177,7 @@ impl Retention {
             let Some(name) = e.file_name().to_str().map(str::to_string) else {
                 continue;
             };
-            if !is_agent_file(&name) {
+            if !is_agent_file_with(&self.prefix, &name) {
                 continue;
             }
             let path = dir.join(&name);
@@ -227,6 +278,38 @@ mod tests {
             ".snapinspect-abc.tmp",
         ] {
             assert!(!is_agent_file(other), "{other}");
+        }
+    }
+
+    /// Agents with different prefixes never count (nor delete) each other's files, even when
+    /// one prefix starts with the other.
+    #[test]
+    fn prefixes_keep_agents_apart() {
+        let a = file_name_with("foo", 1_700_000_000_000, 12);
+        assert_eq!(a, "foo-20231114T221320.000Z-12.snap");
+        assert!(is_agent_file_with("foo", &a));
+        assert!(!is_agent_file(&a));
+        let b = file_name_with("consul-2", 1_700_000_000_000, 12);
+        assert!(is_agent_file_with("consul-2", &b));
+        assert!(!is_agent_file(&b), "{b}");
+        assert!(!is_agent_file_with(
+            "consul-2",
+            &file_name(1_700_000_000_000, 12)
+        ));
+        for good in ["consul", "foo", "dc1.prod", "a_b-c", "9"] {
+            assert!(check_prefix(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "-x",
+            "a/b",
+            "a b",
+            "..",
+            "é",
+            &"x".repeat(65),
+        ] {
+            assert!(check_prefix(bad).is_err(), "{bad}");
         }
     }
 

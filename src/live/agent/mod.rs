@@ -8,6 +8,7 @@
 //! saving check turns critical when the newest good snapshot is too old or `max_failures`
 //! saves in a row failed (after which this agent gives up the lock).
 
+pub mod config;
 mod files;
 mod keepalive;
 mod policy;
@@ -19,7 +20,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-pub use files::{drop_warnings, file_name, is_agent_file, Kept, Pruned, Retention};
+pub use files::{
+    check_prefix, drop_warnings, file_name, file_name_with, is_agent_file, is_agent_file_with,
+    Kept, Pruned, Retention, DEFAULT_PREFIX,
+};
 pub use keepalive::KeepAlive;
 pub use policy::{policy_hcl, policy_rules_json};
 
@@ -55,7 +59,7 @@ pub struct AgentConfig {
     pub lock_delay: Duration,
     /// TTL of the catalog checks.
     pub check_ttl: Duration,
-    /// Consul removes the service once its check has been critical this long.
+    /// Consul removes the service once its check has been critical this long (zero: never).
     pub deregister_after: Duration,
     /// The saving check turns critical when the newest good snapshot is older than this
     /// (default: twice the interval).
@@ -69,6 +73,9 @@ pub struct AgentConfig {
     pub lock: bool,
     /// Register the service and checks in the catalog.
     pub register: bool,
+    /// What the snapshot files' names start with (`<prefix>-<UTC time>-<index>.snap`);
+    /// retention counts only files of this prefix. See [`check_prefix`].
+    pub name_prefix: String,
 }
 
 impl Default for AgentConfig {
@@ -89,6 +96,7 @@ impl Default for AgentConfig {
             once: false,
             lock: true,
             register: true,
+            name_prefix: DEFAULT_PREFIX.into(),
         }
     }
 }
@@ -299,6 +307,7 @@ impl Agent {
         temps: Arc<crate::write::TempFiles>,
     ) -> Agent {
         let service_id = format!("{}-{}-{}", cfg.service, hostname(), std::process::id());
+        let retention = Retention::with_prefix(&cfg.name_prefix);
         let health = SaveHealth {
             last_good_ms: None,
             since_ms: now_ms(),
@@ -324,8 +333,8 @@ impl Agent {
             renew: Task::new("session renewal"),
             elect: Task::new("lock acquisition"),
             save: Task::new("save"),
+            retention,
             health,
-            retention: Retention::default(),
         }
     }
 
@@ -350,18 +359,23 @@ impl Agent {
     }
 
     fn register(&mut self) -> Result<()> {
+        let mut check = json!({
+            "CheckID": self.alive_id(),
+            "Name": ALIVE_CHECK,
+            "TTL": secs(self.cfg.check_ttl),
+            // Passing only once an update says so (right after this).
+            "Status": "critical",
+        });
+        // Zero turns the removal off, as the Enterprise agent's -deregister-after 0 does.
+        if !self.cfg.deregister_after.is_zero() {
+            check["DeregisterCriticalServiceAfter"] =
+                json!(secs(self.cfg.deregister_after.max(Duration::from_secs(60))));
+        }
         let body = json!({
             "ID": self.service_id,
             "Name": self.cfg.service,
             "Meta": { "snapinspect_version": env!("CARGO_PKG_VERSION") },
-            "Checks": [{
-                "CheckID": self.alive_id(),
-                "Name": ALIVE_CHECK,
-                "TTL": secs(self.cfg.check_ttl),
-                // Passing only once an update says so (right after this).
-                "Status": "critical",
-                "DeregisterCriticalServiceAfter": secs(self.cfg.deregister_after.max(Duration::from_secs(60))),
-            }],
+            "Checks": [check],
         });
         self.client
             .put_json("/v1/agent/service/register", &body, &self.service_needs())?;

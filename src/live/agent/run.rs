@@ -47,6 +47,7 @@ impl Agent {
             abort: abort.clone(),
         };
         let dir = self.cfg.dir.clone();
+        let prefix = self.cfg.name_prefix.clone();
         let client = self.client.clone();
         let lock = self
             .cfg
@@ -75,7 +76,7 @@ impl Agent {
         };
         let (result, lost) = keeper.during(|| {
             transfer::save_into(&self.client, &opts, &dir, |snap| {
-                dir.join(file_name(start_ms, snap.meta.index))
+                dir.join(file_name_with(&prefix, start_ms, snap.meta.index))
             })
         });
         if let Some(why) = lost {
@@ -289,12 +290,13 @@ impl Agent {
         log(
             "INFO",
             &format!(
-                "snapinspect agent {} starting: Consul {}, every {}, retain {}, into {}, lock {}, timeout {}, stale after {}, max_failures {}",
+                "snapinspect agent {} starting: Consul {}, every {}, retain {}, into {} as {}-*.snap, lock {}, timeout {}, stale after {}, max_failures {}",
                 env!("CARGO_PKG_VERSION"),
                 self.client.address(),
                 humantime::format_duration(self.cfg.interval),
                 self.cfg.retain,
                 self.cfg.dir.display(),
+                self.cfg.name_prefix,
                 if self.cfg.lock { self.cfg.lock_key.as_str() } else { "off" },
                 humantime::format_duration(self.client.timeout()),
                 humantime::format_duration(self.cfg.stale_bound()),
