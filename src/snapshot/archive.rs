@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
+
+use super::gzip::GzipSource;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Check, Error, Location, Result};
@@ -195,83 +197,6 @@ impl<R: Read> Read for FileSource<R> {
                     return Err(to_io(Error::io("reading the input", e)));
                 }
                 ok => return ok,
-            }
-        }
-    }
-}
-
-/// Turns inflate errors into the project's gzip errors, with the compressed offset.
-struct GzipSource<R> {
-    inner: MultiGzDecoder<R>,
-    file_failed: Arc<AtomicBool>,
-    compressed: Arc<AtomicU64>,
-    tail: Arc<std::sync::Mutex<Vec<u8>>>,
-    /// Bytes inflated so far.
-    out: u64,
-}
-
-/// When the input ends within what would be the next member's header: how many bytes follow
-/// a complete gzip member (its trailer's ISIZE matches everything inflated), if any.
-fn trailing_after_member(tail: &[u8], inflated: u64) -> Option<usize> {
-    (1..10).find(|&k| {
-        tail.len() >= k + 8 && {
-            let at = tail.len() - k - 4;
-            let isize = u32::from_le_bytes([tail[at], tail[at + 1], tail[at + 2], tail[at + 3]]);
-            isize == inflated as u32 && tail[tail.len() - k..].first() != Some(&0x1f)
-        }
-    })
-}
-
-fn gzip_error(e: &io::Error, offset: u64) -> Error {
-    let text = e.to_string();
-    let message = if e.kind() == io::ErrorKind::UnexpectedEof {
-        "unexpected EOF: the gzip stream is truncated".to_string()
-    } else if text.contains("checksum") {
-        "gzip: invalid checksum (the CRC-32 or length in the gzip trailer does not match the data)"
-            .to_string()
-    } else if text.contains("header") {
-        "gzip: invalid header (bytes after the end of the gzip stream, or a damaged member header)"
-            .to_string()
-    } else {
-        format!("flate: corrupt deflate data ({text})")
-    };
-    Error::invalid(
-        Check::Gzip,
-        message,
-        Location::default().at(offset, "compressed file"),
-    )
-}
-
-impl<R: Read> Read for GzipSource<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.inner.read(buf) {
-            Ok(n) => {
-                self.out += n as u64;
-                Ok(n)
-            }
-            Err(e) => {
-                if e.get_ref().map(|i| i.is::<Error>()).unwrap_or(false)
-                    || self.file_failed.load(Ordering::Relaxed)
-                {
-                    return Err(e);
-                }
-                if e.kind() == io::ErrorKind::UnexpectedEof {
-                    let tail = self.tail.lock().map(|t| t.clone()).unwrap_or_default();
-                    if let Some(k) = trailing_after_member(&tail, self.out) {
-                        let at = self.compressed.load(Ordering::Relaxed) - k as u64;
-                        return Err(to_io(Error::invalid(
-                            Check::Gzip,
-                            format!(
-                                "gzip: invalid header ({k} trailing byte(s) after the end of the gzip stream, too few for another member)"
-                            ),
-                            Location::default().at(at, "compressed file"),
-                        )));
-                    }
-                }
-                Err(to_io(gzip_error(
-                    &e,
-                    self.compressed.load(Ordering::Relaxed),
-                )))
             }
         }
     }

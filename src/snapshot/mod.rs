@@ -2,6 +2,7 @@
 //! record walker that feeds a [`state::RecordSink`], and the one message-type table.
 
 pub mod archive;
+mod gzip;
 pub mod meta;
 pub mod msgtype;
 pub mod pipeline;

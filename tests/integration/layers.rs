@@ -158,3 +158,25 @@ fn the_check_sees_upward_imports() {
         1
     );
 }
+
+/// Files short enough to read in one sitting, and a small crate root: at most six `.rs` files
+/// directly in `src/`, none in `src/` over 800 lines.
+#[test]
+fn files_are_short_and_the_root_is_small() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > 800).then(|| format!("{} ({n} lines)", f.strip_prefix(&src).unwrap().display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "over 800 lines: {long:?}");
+    let at_root = files
+        .iter()
+        .filter(|f| f.parent() == Some(src.as_path()))
+        .count();
+    assert!(at_root <= 6, "{at_root} .rs files directly in src/");
+}
