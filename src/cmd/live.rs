@@ -98,12 +98,32 @@ pub struct SaveArgs {
     /// (backup.snap becomes backup-1.17.0-dc1.snap).
     #[arg(long, value_name = "LIST")]
     append_filename: Option<String>,
-    /// Where to write the snapshot (written only once it is verified).
-    file: PathBuf,
+    /// Where to write the snapshot (written only once it is verified); `-` is standard
+    /// output (the snapshot is staged privately and sent only once verified).
+    #[arg(required_unless_present = "output", conflicts_with = "output")]
+    file: Option<PathBuf>,
+    /// The same as FILE, as other commands spell it.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// Runs `save`.
 pub fn save(a: SaveArgs) -> Result<i32, Error> {
+    let target = a
+        .file
+        .clone()
+        .or(a.output.clone())
+        .expect("clap requires FILE or --output");
+    // `-`: staged in a private directory, sent to standard output once verified.
+    let staging = if target.as_os_str() == "-" {
+        Some(tempfile::tempdir().map_err(|e| Error::io("creating a staging directory", e))?)
+    } else {
+        None
+    };
+    let target = match &staging {
+        Some(d) => d.path().join("snapshot.snap"),
+        None => target,
+    };
     let append = transfer::AppendFilename::parse(a.append_filename.as_deref().unwrap_or(""))?;
     let client = a.conn.client()?;
     if !append.ignored.is_empty() {
@@ -113,9 +133,9 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
         );
     }
     let file = if append.any() {
-        append.apply(&client, &a.file)?
+        append.apply(&client, &target)?
     } else {
-        a.file.clone()
+        target.clone()
     };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let spec = super::progress::Spec {
@@ -143,7 +163,19 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
         eprintln!("snapinspect: warning: {w}");
     }
     let index = saved.consul_index.unwrap_or(saved.snapshot.meta.index);
-    super::emit(format!("Saved and verified snapshot to index {index}\n").as_bytes())?;
+    let line = format!("Saved and verified snapshot to index {index}\n");
+    if staging.is_some() {
+        // The snapshot is the output; the result line goes to stderr.
+        let mut f = std::fs::File::open(&saved.path)
+            .map_err(|e| Error::io("rereading the staged snapshot", e))?;
+        let mut out = std::io::stdout().lock();
+        std::io::copy(&mut f, &mut out)
+            .and_then(|_| std::io::Write::flush(&mut out))
+            .map_err(|e| Error::io("writing to standard output", e))?;
+        eprint!("{line}");
+    } else {
+        super::emit(line.as_bytes())?;
+    }
     Ok(EXIT_OK)
 }
 

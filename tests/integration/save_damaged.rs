@@ -87,3 +87,35 @@ fn a_damaged_download_exits_3_and_leaves_no_file() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read(dir.path().join("backup.snap")).unwrap(), good);
 }
+
+/// `save -` sends the snapshot to standard output only once it verified; a damaged one sends
+/// nothing. `-o FILE` is the same as FILE.
+#[test]
+fn save_to_standard_output_only_when_whole() {
+    let good = std::fs::read(util::testdata("all.snap")).unwrap();
+    let run = |body: Vec<u8>, target: &[&str]| {
+        assert_cmd::Command::cargo_bin("snapinspect")
+            .unwrap()
+            .env_remove("CONSUL_HTTP_ADDR")
+            .env_remove("CONSUL_HTTP_TOKEN")
+            .args(["save", "--http-addr", &serve(body), "-q"])
+            .args(target)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let out = run(good.clone(), &["-"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, good);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Saved and verified snapshot to index 53")
+    );
+    let out = run(good[..good.len() / 2].to_vec(), &["-"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty(), "a damaged snapshot reached stdout");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("o.snap");
+    let out = run(good.clone(), &["-o", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&p).unwrap(), good);
+}
