@@ -1,9 +1,6 @@
 //! Go types as Consul's restore decodes records into them: the vocabulary of the restore
 //! schema (`consul_structs`), checked against record bytes by `restorable`.
 
-/// A Consul version `(major, minor, patch)`, for the version a field or rule appeared in.
-pub type Ver = (u16, u16, u16);
-
 /// A Go type that go-msgpack decodes a msgpack value into.
 #[derive(Debug, Clone, Copy)]
 pub enum Go {
@@ -62,24 +59,9 @@ pub struct Field {
     pub name: &'static str,
     /// The Go type.
     pub ty: Go,
-    /// The Consul version that added the field; `None` when it is as old as the record type.
-    pub since: Option<Ver>,
 }
 
 /// Shorthand for a field present since the type appeared.
 pub const fn f(name: &'static str, ty: Go) -> Field {
-    Field {
-        name,
-        ty,
-        since: None,
-    }
-}
-
-/// Shorthand for a field added in a later Consul version.
-pub const fn fs(name: &'static str, ty: Go, since: Ver) -> Field {
-    Field {
-        name,
-        ty,
-        since: Some(since),
-    }
+    Field { name, ty }
 }

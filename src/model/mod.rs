@@ -8,11 +8,11 @@
 // Fields carry Consul's Go field names; each struct says what it is.
 #![allow(non_snake_case, missing_docs)]
 
-pub mod consul_structs;
-pub mod de;
-pub mod gotype;
+pub(crate) mod consul_structs;
+pub(crate) mod de;
+pub(crate) mod gotype;
 pub mod restorable;
-pub mod restore_rules;
+pub(crate) mod restore_rules;
 pub mod secrets;
 pub mod shape;
 pub mod values;

@@ -5,5 +5,5 @@ pub mod archive;
 mod gzip;
 pub mod meta;
 pub mod msgtype;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod state;

@@ -2,7 +2,7 @@
 //! `SHA256SUMS`, two zero blocks, gzip on top; and atomic file output.
 
 pub mod generate;
-pub mod pargz;
+pub(crate) mod pargz;
 pub mod redact;
 
 mod atomic;

@@ -14,9 +14,8 @@
 //! pins in `go.mod`: `github.com/hashicorp/serf` v0.9.4 (`coordinate/coordinate.go`) and
 //! `github.com/hashicorp/go-raftchunking` v0.6.1 (`chunking.go`).
 
-// `fs` is for fields added after 1.8.7, which this schema does not cover yet.
 #[allow(unused_imports)]
-use super::gotype::{f, fs, Field, Go, Special, Struct};
+use super::gotype::{f, Field, Go, Special, Struct};
 
 /// The fields `structs.RaftIndex` contributes when embedded.
 const RAFT_INDEX: [Field; 2] = [
