@@ -384,10 +384,7 @@ fn acls_disabled_gets_a_plain_hint() {
 /// override and CJK text, each with a secret-looking value so that scan lists them.
 fn hostile_keys(dir: &Path) -> PathBuf {
     use snapinspect::go::msgpack::encode as e;
-    let mut state = Vec::new();
-    e::map_len(&mut state, 1);
-    e::raw(&mut state, b"LastIndex");
-    e::uint(&mut state, 9);
+    let mut state = util::state_header(9);
     let keys: &[&str] = &[
         "evil\nkey",
         "tab\tkey",
@@ -405,20 +402,7 @@ fn hostile_keys(dir: &Path) -> PathBuf {
         e::raw(&mut state, b"ModifyIndex");
         e::uint(&mut state, i as u64 + 1);
     }
-    let meta = snapinspect::snapshot::meta::SnapshotMeta {
-        version: 1,
-        id: "2-9-1790000000000".into(),
-        index: 9,
-        term: 2,
-        peers: None,
-        servers: None,
-        configuration_index: 1,
-        size: state.len() as i64,
-        crc: None,
-    };
-    let p = dir.join("hostile.snap");
-    std::fs::write(&p, util::snap(&meta, &state)).unwrap();
-    p
+    util::write_snap(dir, "hostile.snap", 9, &state)
 }
 
 #[test]

@@ -306,10 +306,7 @@ fn consul_restores_packed_and_redacted_snapshots() {
 /// A snapshot of KV values that look like secrets (and one that does not) and a token.
 fn secret_looking_kv(dir: &Path) -> PathBuf {
     use snapinspect::go::msgpack::encode as e;
-    let mut state = Vec::new();
-    e::map_len(&mut state, 1);
-    e::raw(&mut state, b"LastIndex");
-    e::uint(&mut state, 20);
+    let mut state = util::state_header(20);
     let values: &[(&str, &str)] = &[
         ("tls/key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"),
         ("aws/id", "AKIAIOSFODNN7EXAMPLE"),
@@ -337,20 +334,7 @@ fn secret_looking_kv(dir: &Path) -> PathBuf {
     e::raw(&mut state, b"5ec7e700-0000-4000-8000-000000000001");
     e::raw(&mut state, b"Description");
     e::raw(&mut state, b"a real token");
-    let meta = snapinspect::snapshot::meta::SnapshotMeta {
-        version: 1,
-        id: "2-20-1790000000000".into(),
-        index: 20,
-        term: 2,
-        peers: None,
-        servers: None,
-        configuration_index: 1,
-        size: state.len() as i64,
-        crc: None,
-    };
-    let p = dir.join("kv-secrets.snap");
-    std::fs::write(&p, util::snap(&meta, &state)).unwrap();
-    p
+    util::write_snap(dir, "kv-secrets.snap", 20, &state)
 }
 
 /// redact empties the KV values scan flags and mints new ACL secrets scan knows are nobody's:

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use snapinspect::go::msgpack::encode as e;
-use snapinspect::snapshot::meta::SnapshotMeta;
 
 use crate::util;
 
@@ -104,8 +103,7 @@ fn plant(i: usize) -> &'static str {
 
 /// The planted snapshot's state.bin: one record per secret-bearing type.
 fn planted_state() -> (Vec<u8>, Vec<u8>) {
-    let mut s = Vec::new();
-    enc(&mut s, &V::M(vec![("LastIndex", V::U(100))]));
+    let mut s = util::state_header(100);
     record(
         &mut s,
         4,
@@ -256,19 +254,7 @@ fn planted_state() -> (Vec<u8>, Vec<u8>) {
 
 fn write_planted(dir: &Path) -> (PathBuf, Vec<u8>) {
     let (state, peering) = planted_state();
-    let meta = SnapshotMeta {
-        version: 1,
-        id: "2-100-1790000000000".into(),
-        index: 100,
-        term: 2,
-        peers: None,
-        servers: None,
-        configuration_index: 1,
-        size: state.len() as i64,
-        crc: None,
-    };
-    let path = dir.join("planted.snap");
-    std::fs::write(&path, util::snap(&meta, &state)).unwrap();
+    let path = util::write_snap(dir, "planted.snap", 100, &state);
     (path, peering)
 }
 

@@ -129,6 +129,35 @@ pub fn snap(meta: &snapinspect::snapshot::meta::SnapshotMeta, state: &[u8]) -> V
         .1
 }
 
+/// A state.bin header `{"LastIndex": N}` (Consul's msgpack), to push records after.
+pub fn state_header(last_index: u64) -> Vec<u8> {
+    use snapinspect::go::msgpack::encode as e;
+    let mut state = Vec::new();
+    e::map_len(&mut state, 1);
+    e::raw(&mut state, b"LastIndex");
+    e::uint(&mut state, last_index);
+    state
+}
+
+/// Writes `state` (header included) as `dir/name`, a whole .snap with a meta.json for
+/// `index`; returns its path.
+pub fn write_snap(dir: &Path, name: &str, index: u64, state: &[u8]) -> PathBuf {
+    let meta = snapinspect::snapshot::meta::SnapshotMeta {
+        version: 1,
+        id: format!("2-{index}-1790000000000"),
+        index,
+        term: 2,
+        peers: None,
+        servers: None,
+        configuration_index: 1,
+        size: state.len() as i64,
+        crc: None,
+    };
+    let p = dir.join(name);
+    std::fs::write(&p, snap(&meta, state)).unwrap();
+    p
+}
+
 /// True when the environment variable holds a true value (1, true, yes, on; any case).
 pub fn demanded(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| {
