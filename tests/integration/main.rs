@@ -4,6 +4,7 @@
 mod util;
 
 mod acl;
+mod acl_polish;
 mod agent_faults;
 mod archive_errors;
 mod compat;
