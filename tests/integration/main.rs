@@ -26,6 +26,7 @@ mod redact;
 mod restorable;
 mod save_damaged;
 mod scan;
+mod schemas;
 mod secrets;
 mod trend;
 mod verify;
