@@ -4,6 +4,7 @@
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
 use snapinspect::model::secrets::Redactor;
 use snapinspect::report::acl::{Acl, AclSink, Instant, Severity};
+use snapinspect::snapshot::state::MessageType;
 
 use super::args::{OutputFormat, SecretArgs, SnapshotArgs};
 
@@ -17,6 +18,17 @@ pub struct ListArgs {
     secrets: SecretArgs,
     #[command(flatten)]
     snapshot: SnapshotArgs,
+}
+
+/// Arguments of `acl tokens`.
+#[derive(clap::Args, Debug)]
+pub struct TokensArgs {
+    /// The time that decides which tokens have expired, marked `(expired)` in the table
+    /// (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<Instant>,
+    #[command(flatten)]
+    list: ListArgs,
 }
 
 /// Arguments of `acl show`.
@@ -49,9 +61,14 @@ pub struct AuditArgs {
     /// Output format (JSON in the shapes of Consul's ACL HTTP API).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
-    /// Exit 1 when a finding at this level or above exists (info, low, medium, high).
+    /// Exit 1 when a finding at this level or above exists (info, low, medium, high), listed
+    /// or not.
     #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
     fail_on: Option<Severity>,
+    /// List only findings at this level or above (info, low, medium, high); the counts still
+    /// count every finding.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    min_severity: Option<Severity>,
     /// The time that decides which tokens have expired (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<Instant>,
@@ -63,7 +80,7 @@ pub struct AuditArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum AclCommand {
     /// ACL tokens, as /v1/acl/tokens lists them (no SecretID unless --show-secrets).
-    Tokens(ListArgs),
+    Tokens(TokensArgs),
     /// ACL policies, as /v1/acl/policies lists them.
     Policies(ListArgs),
     /// ACL roles, as /v1/acl/roles lists them.
@@ -85,10 +102,27 @@ pub struct Args {
     command: AclCommand,
 }
 
-fn load(snapshot: &SnapshotArgs) -> Result<Acl, Error> {
+/// Reads the ACL objects, with the note to give when the snapshot has none.
+fn load_with_note(snapshot: &SnapshotArgs) -> Result<(Acl, Option<String>), Error> {
     let mut sink = AclSink::default();
-    snapshot.read(&mut sink)?;
-    Ok(Acl::new(sink.state))
+    let snap = snapshot.read(&mut sink)?;
+    let legacy = snap
+        .types()
+        .filter(|(t, _)| *t == MessageType::ACL)
+        .map(|(_, s)| s.count)
+        .sum();
+    let acl = Acl::new(sink.state);
+    let note = acl.no_data_note(legacy);
+    Ok((acl, note))
+}
+
+/// Reads the ACL objects; for a snapshot without any, says so in one line on stderr.
+fn load(snapshot: &SnapshotArgs) -> Result<Acl, Error> {
+    let (acl, note) = load_with_note(snapshot)?;
+    if let Some(n) = note {
+        eprintln!("snapinspect: {n}");
+    }
+    Ok(acl)
 }
 
 fn json(v: &serde_json::Value) -> String {
@@ -98,7 +132,12 @@ fn json(v: &serde_json::Value) -> String {
 /// Runs `acl`.
 pub fn run(a: Args) -> Result<i32, Error> {
     match a.command {
-        AclCommand::Tokens(l) => list(l, |acl, r| (acl.tokens_json(r), acl.tokens_table(r))),
+        AclCommand::Tokens(t) => {
+            let now = t.now.unwrap_or_else(Instant::now);
+            list(t.list, |acl, r| {
+                (acl.tokens_json(r), acl.tokens_table_at(r, now))
+            })
+        }
         AclCommand::Policies(l) => list(l, |acl, _| (acl.policies_json(), acl.policies_table())),
         AclCommand::Roles(l) => list(l, |acl, _| (acl.roles_json(), acl.roles_table())),
         AclCommand::AuthMethods(l) => list(l, |acl, _| {
@@ -128,7 +167,10 @@ fn list(
 }
 
 fn show(s: ShowArgs) -> Result<i32, Error> {
-    let acl = load(&s.snapshot)?;
+    let (acl, note) = load_with_note(&s.snapshot)?;
+    if let Some(n) = note {
+        return Err(Error::Usage(format!("{n}: nothing is {:?}", s.id)));
+    }
     let found = acl.find(&s.id);
     let f = match found.as_slice() {
         [f] => *f,
@@ -160,7 +202,10 @@ fn show(s: ShowArgs) -> Result<i32, Error> {
 
 fn audit(a: AuditArgs) -> Result<i32, Error> {
     let acl = load(&a.snapshot)?;
-    let report = acl.audit(a.now.unwrap_or_else(Instant::now));
+    let mut report = acl.audit(a.now.unwrap_or_else(Instant::now));
+    if let Some(level) = a.min_severity {
+        report = report.at_least(level);
+    }
     match a.format {
         OutputFormat::Json => super::emit(super::args::json(&report, b"  ").as_bytes())?,
         OutputFormat::Text => {

@@ -1,9 +1,9 @@
 //! `snapinspect inspect`: Consul's inspect report.
 
 use snapinspect::error::{Error, EXIT_OK};
-use snapinspect::report::inspect::details::{DetailsOptions, DetailsSink};
+use snapinspect::report::inspect::details::{DetailsOptions, DetailsSink, MetaBlock};
 use snapinspect::report::inspect::{self, KvOptions, KvStats, Report};
-use snapinspect::snapshot::state::Tee;
+use snapinspect::snapshot::state::{NullSink, Tee};
 
 use super::args::SnapshotArgs;
 
@@ -37,15 +37,23 @@ pub struct Args {
     /// Also show why the snapshot is big and where it came from (after Consul's report).
     #[arg(long)]
     details: bool,
-    /// With --details: how many of the largest KV entries and records to list.
-    #[arg(long, default_value_t = 10)]
-    top: usize,
+    /// With --details: at most N entries in every list (without it: the 10 largest KV
+    /// entries and records, 10 nodes in the text, every node, service and prefix in JSON).
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    /// Only the meta block (ID, Size, Index, Term, Version and the creation time in the ID),
+    /// as text or with --format json as one JSON object.
+    #[arg(long, conflicts_with_all = ["details", "kvdetails"])]
+    meta: bool,
     #[command(flatten)]
     snapshot: SnapshotArgs,
 }
 
 /// Runs `inspect`.
 pub fn run(a: Args) -> Result<i32, Error> {
+    if a.meta {
+        return meta(a);
+    }
     let enabled = a.kvdetails.unwrap_or(false);
     let depth = if enabled {
         inspect::kv_depth(a.kvdepth)?
@@ -58,7 +66,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
         filter: a.kvfilter.into_bytes(),
     });
     let mut details = DetailsSink::new(DetailsOptions {
-        top: if a.details { a.top } else { 0 },
+        top: if a.details { a.top.unwrap_or(10) } else { 0 },
+        limit: a.top,
         kv_depth: inspect::kv_depth(a.kvdepth)?,
         now_unix_ms: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -88,5 +97,17 @@ pub fn run(a: Args) -> Result<i32, Error> {
     };
     out.push(b'\n');
     super::emit(&out)?;
+    Ok(EXIT_OK)
+}
+
+/// `inspect --meta`: the whole snapshot is read (and checked), only its meta block printed.
+fn meta(a: Args) -> Result<i32, Error> {
+    let snap = a.snapshot.read(&mut NullSink)?;
+    let block = MetaBlock::new(&snap.meta);
+    match a.format {
+        Format::Json => super::emit(super::args::json(&block, b"  ").as_bytes())?,
+        Format::Legacy => super::emit(&inspect::legacy(&snap.meta))?,
+        Format::Pretty => super::emit_with(|w| block.write_text(w))?,
+    }
     Ok(EXIT_OK)
 }

@@ -46,9 +46,14 @@ pub struct RecordFinding {
     pub message: String,
 }
 
+/// Schema id of compat's JSON (docs/compat.schema.json).
+pub const SCHEMA: &str = "snapinspect-compat/1";
+
 /// The compatibility report of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CompatReport {
+    /// Schema id, [`SCHEMA`].
+    pub schema: &'static str,
     /// The target version, if one was given.
     pub target: Option<String>,
     /// Every record type present.
@@ -180,6 +185,7 @@ pub fn check_records(
     };
     let all_types_known = all_known && removed_in.is_none_or(|r| minimum.triple() < r.triple());
     CompatReport {
+        schema: SCHEMA,
         target: target.map(|v| v.to_string()),
         types,
         minimum_version: minimum.to_string(),

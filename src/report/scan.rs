@@ -131,13 +131,27 @@ impl RecordSink for ScanSink {
     }
 }
 
-/// The scan report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Schema id of scan's JSON (docs/scan.schema.json).
+pub const SCHEMA: &str = "snapinspect-scan/1";
+
+/// The scan report; its JSON starts with `"schema": "snapinspect-scan/1"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanReport {
     /// Records with secrets in known fields.
     pub secret_records: Vec<SecretRecord>,
     /// KV values that look like secrets.
     pub suspect_values: Vec<SuspectValue>,
+}
+
+impl Serialize for ScanReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ScanReport", 3)?;
+        st.serialize_field("schema", SCHEMA)?;
+        st.serialize_field("secret_records", &self.secret_records)?;
+        st.serialize_field("suspect_values", &self.suspect_values)?;
+        st.end()
+    }
 }
 
 impl ScanReport {

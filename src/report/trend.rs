@@ -46,9 +46,14 @@ pub struct Growth {
     pub percent: Option<f64>,
 }
 
+/// Schema id of trend's JSON (docs/trend.schema.json).
+pub const SCHEMA: &str = "snapinspect-trend/1";
+
 /// The trend report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrendReport {
+    /// Schema id, [`SCHEMA`].
+    pub schema: &'static str,
     /// The snapshots, oldest first.
     pub snapshots: Vec<Point>,
     /// Per-type growth, largest delta first.
@@ -151,6 +156,7 @@ pub fn trend_with(
             .then_with(|| a.name.cmp(&b.name))
     });
     Ok(TrendReport {
+        schema: SCHEMA,
         snapshots: points,
         types,
         kv_prefixes,

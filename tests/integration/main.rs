@@ -4,6 +4,7 @@
 mod util;
 
 mod acl;
+mod acl_polish;
 mod agent_dropin;
 mod agent_faults;
 mod archive_errors;
@@ -27,6 +28,7 @@ mod redact;
 mod restorable;
 mod save_damaged;
 mod scan;
+mod schemas;
 mod secrets;
 mod trend;
 mod verify;

@@ -60,12 +60,19 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// Schema id of the audit's JSON (docs/acl-audit.schema.json).
+pub const AUDIT_SCHEMA: &str = "snapinspect-acl-audit/1";
+
 /// The audit's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Audit {
-    /// The findings, most serious first.
+    /// Schema id, [`AUDIT_SCHEMA`].
+    pub schema: &'static str,
+    /// The lowest severity listed (`None`: every finding is listed).
+    pub min_severity: Option<Severity>,
+    /// The findings listed, most serious first.
     pub findings: Vec<Finding>,
-    /// Number of findings per severity.
+    /// Number of findings per severity, listed or not.
     pub counts: BTreeMap<&'static str, usize>,
 }
 
@@ -123,7 +130,8 @@ impl Instant {
         })
     }
 
-    fn of(t: &GoTime) -> Instant {
+    /// The moment a Go time stands for.
+    pub fn of(t: &GoTime) -> Instant {
         Instant {
             secs: t.unix(),
             nanos: t.nanos,
@@ -152,6 +160,11 @@ impl From<std::time::SystemTime> for Instant {
 }
 
 impl Acl {
+    /// Whether a token has an expiration time before `now`.
+    pub fn expired(t: &ACLToken, now: Instant) -> bool {
+        t.ExpirationTime.is_some_and(|e| Instant::of(&e) < now)
+    }
+
     /// Audits the ACL objects; `now` decides which tokens have expired.
     pub fn audit(&self, now: Instant) -> Audit {
         let s = &self.state;
@@ -208,13 +221,16 @@ impl Acl {
                     name,
                     "the token has no expiration time".into(),
                 ),
-                Some(e) if Instant::of(e) < now => push(
+                Some(_) if Acl::expired(t, now) => push(
                     Severity::Low,
                     "expired",
                     "token",
                     id,
                     name,
-                    format!("expired at {}, still stored", e.rfc3339()),
+                    format!(
+                        "expired at {}, still stored",
+                        t.ExpirationTime.unwrap_or_default().rfc3339()
+                    ),
                 ),
                 _ => {}
             }
@@ -366,6 +382,8 @@ impl Acl {
             counts.insert(l.name(), out.iter().filter(|f| f.severity == l).count());
         }
         Audit {
+            schema: AUDIT_SCHEMA,
+            min_severity: None,
             findings: out,
             counts,
         }
@@ -373,9 +391,23 @@ impl Acl {
 }
 
 impl Audit {
-    /// Whether a finding at `level` or above exists.
+    /// Whether a finding at `level` or above exists, listed or not.
     pub fn has_at_least(&self, level: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= level)
+        Severity::ALL
+            .iter()
+            .any(|l| *l >= level && self.counts.get(l.name()).is_some_and(|&n| n > 0))
+    }
+
+    /// Lists only the findings at `level` or above; the counts keep counting every finding.
+    pub fn at_least(mut self, level: Severity) -> Audit {
+        self.findings.retain(|f| f.severity >= level);
+        self.min_severity = Some(level);
+        self
+    }
+
+    /// All findings, listed or not.
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
     }
 
     /// The report as text (what [`Self::write_text`] writes).
@@ -411,6 +443,15 @@ impl Audit {
             .rev()
             .map(|l| format!("{} {}", self.counts[l.name()], l.name()))
             .collect();
-        writeln!(w, "{} findings: {}", self.findings.len(), counts.join(", "))
+        write!(w, "{} findings: {}", self.total(), counts.join(", "))?;
+        match self.min_severity {
+            Some(l) if self.findings.len() < self.total() => writeln!(
+                w,
+                " ({} below {} not listed)",
+                self.total() - self.findings.len(),
+                l.name()
+            ),
+            _ => writeln!(w),
+        }
     }
 }

@@ -25,7 +25,7 @@ mod audit;
 mod json;
 mod table;
 
-pub use audit::{grants_write, Audit, Finding, Instant, Severity};
+pub use audit::{grants_write, Audit, Finding, Instant, Severity, AUDIT_SCHEMA};
 
 /// ID of Consul's built-in `global-management` policy.
 pub const GLOBAL_MANAGEMENT_ID: &str = "00000000-0000-0000-0000-000000000001";
@@ -270,6 +270,29 @@ impl Acl {
             state,
             policy_by_id,
             role_by_id,
+        }
+    }
+
+    /// Whether the snapshot holds no ACL object at all (a cluster with ACLs enabled always has
+    /// at least the anonymous token).
+    pub fn is_empty(&self) -> bool {
+        let s = &self.state;
+        s.tokens.is_empty()
+            && s.policies.is_empty()
+            && s.roles.is_empty()
+            && s.auth_methods.is_empty()
+            && s.binding_rules.is_empty()
+    }
+
+    /// The note for a snapshot without ACL objects (`None` when it has some), given how many
+    /// legacy (pre-1.4) ACL records it holds.
+    pub fn no_data_note(&self, legacy_records: u64) -> Option<String> {
+        match (self.is_empty(), legacy_records) {
+            (false, _) => None,
+            (true, 0) => Some("no ACL data in this snapshot (ACLs were never enabled)".into()),
+            (true, n) => Some(format!(
+                "no ACL data in this snapshot but {n} legacy ACL record(s), which the acl commands do not show (Consul 1.4 and later migrate them to tokens)"
+            )),
         }
     }
 

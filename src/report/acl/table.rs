@@ -3,8 +3,14 @@
 use super::*;
 
 impl Acl {
-    /// The tokens as a table.
+    /// The tokens as a table, expired ones marked by the system clock.
     pub fn tokens_table(&self, r: &Redactor) -> String {
+        self.tokens_table_at(r, Instant::now())
+    }
+
+    /// The tokens as a table; `Expires` says `(expired)` after the time of tokens that have
+    /// expired at `now`.
+    pub fn tokens_table_at(&self, r: &Redactor, now: Instant) -> String {
         let mut header = vec!["AccessorID"];
         if r.shows_secrets() {
             header.push("SecretID");
@@ -35,9 +41,11 @@ impl Acl {
                         &node_identities(&t.NodeIdentities),
                     ),
                     t.Local.to_string(),
-                    t.ExpirationTime
-                        .map(|e| e.rfc3339())
-                        .unwrap_or_else(|| "never".into()),
+                    match t.ExpirationTime {
+                        None => "never".into(),
+                        Some(e) if Acl::expired(t, now) => format!("{} (expired)", e.rfc3339()),
+                        Some(e) => e.rfc3339(),
+                    },
                 ]);
                 row
             })

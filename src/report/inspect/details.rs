@@ -18,6 +18,9 @@ use crate::snapshot::state::{MessageType, Record, RecordSink};
 pub struct DetailsOptions {
     /// How many of the largest KV entries and records to list.
     pub top: usize,
+    /// At most this many entries in every other list too (types, nodes, services, KV tree);
+    /// `None` lists them all.
+    pub limit: Option<usize>,
     /// Key prefix depth of the KV tree.
     pub kv_depth: usize,
     /// The time "now" in Unix milliseconds, for the snapshot's age.
@@ -40,8 +43,8 @@ pub struct TopKv {
     pub key: String,
 }
 
-/// One of the largest records.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// One of the largest records; ordered by size, then the earlier first (what a top N keeps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TopRecord {
     /// Bytes of the record (type byte and msgpack).
     pub bytes: u64,
@@ -52,6 +55,20 @@ pub struct TopRecord {
     pub type_name: String,
     /// What the record is about (KV key, node/service, ...), when known.
     pub subject: String,
+}
+
+impl Ord for TopRecord {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.bytes
+            .cmp(&o.bytes)
+            .then_with(|| o.number.cmp(&self.number))
+    }
+}
+
+impl PartialOrd for TopRecord {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
 }
 
 /// Catalog figures of one node.
@@ -148,6 +165,13 @@ fn push_top<T: Ord>(heap: &mut BinaryHeap<Reverse<T>>, item: T, n: usize) {
     }
 }
 
+/// Keeps the first `n` entries; returns how many were dropped.
+fn truncate<T>(v: &mut Vec<T>, n: usize) -> u64 {
+    let dropped = v.len().saturating_sub(n) as u64;
+    v.truncate(n);
+    dropped
+}
+
 fn str_of(v: Option<&Value<'_>>) -> String {
     v.and_then(|v| v.as_bytes()).map(text).unwrap_or_default()
 }
@@ -241,7 +265,7 @@ impl DetailsSink {
         top_kv.sort_by(|a, b| b.cmp(a));
         let mut top_records: Vec<TopRecord> =
             self.top_records.into_iter().map(|Reverse(t)| t).collect();
-        top_records.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.number.cmp(&b.number)));
+        top_records.sort_by(|a, b| b.cmp(a));
         let mut nodes: Vec<(String, NodeStats)> = self.nodes.into_iter().collect();
         nodes.sort_by(|a, b| {
             b.1.register_bytes
@@ -264,7 +288,18 @@ impl DetailsSink {
                 .cmp(&a.1.record_bytes)
                 .then_with(|| a.0.cmp(&b.0))
         });
+        let limit = self.opts.limit;
+        let mut omitted = Omitted::default();
+        if let Some(n) = limit {
+            omitted.types = truncate(&mut types, n);
+            omitted.nodes = truncate(&mut nodes, n);
+            omitted.services = truncate(&mut services, n);
+            omitted.kv_tree = truncate(&mut kv_tree, n);
+        }
         Details {
+            schema: SCHEMA,
+            limit,
+            omitted,
             provenance: provenance(
                 &snap.meta,
                 self.datacenters.into_keys().collect(),
@@ -405,9 +440,31 @@ pub struct Named<T> {
     pub stats: T,
 }
 
+/// Schema id of the details report's JSON (docs/details.schema.json).
+pub const SCHEMA: &str = "snapinspect-details/1";
+
+/// How many entries `--top` left out of each bounded list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// Record types.
+    pub types: u64,
+    /// Nodes.
+    pub nodes: u64,
+    /// Service names.
+    pub services: u64,
+    /// KV prefixes.
+    pub kv_tree: u64,
+}
+
 /// The `inspect --details` report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Details {
+    /// Schema id, [`SCHEMA`].
+    pub schema: &'static str,
+    /// The bound on every list (`--top`); `None`: only top_kv and top_records are bounded.
+    pub limit: Option<usize>,
+    /// Entries the bound left out, per list.
+    pub omitted: Omitted,
     /// Where the snapshot came from.
     pub provenance: Provenance,
     /// Types by share of the total, largest first.
@@ -429,6 +486,63 @@ pub struct Details {
     pub kv_depth: usize,
     /// KV figures per key prefix.
     pub kv_tree: Vec<Named<PrefixStats>>,
+}
+
+/// Schema id of `inspect --meta --format json` (docs/inspect-meta.schema.json).
+pub const META_SCHEMA: &str = "snapinspect-inspect-meta/1";
+
+/// The meta block alone (`inspect --meta`): meta.json's fields and the creation time the ID
+/// carries (`term-index-unixms`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetaBlock {
+    /// Schema id, [`META_SCHEMA`].
+    pub schema: &'static str,
+    /// Snapshot ID.
+    pub id: String,
+    /// meta.json Size.
+    pub size: i64,
+    /// Raft index.
+    pub index: u64,
+    /// Raft term.
+    pub term: u64,
+    /// Metadata version.
+    pub version: i64,
+    /// Creation time, Unix milliseconds, from the ID (`None` when the ID has none).
+    pub created_unix_ms: Option<u64>,
+    /// The same as RFC 3339, UTC.
+    pub created: Option<String>,
+}
+
+impl MetaBlock {
+    /// The block of a snapshot's meta.
+    pub fn new(m: &SnapshotMeta) -> MetaBlock {
+        let created_unix_ms = m.created_unix_ms();
+        MetaBlock {
+            schema: META_SCHEMA,
+            id: m.id.clone(),
+            size: m.size,
+            index: m.index,
+            term: m.term,
+            version: m.version,
+            created_unix_ms,
+            created: created_unix_ms.map(rfc3339_utc),
+        }
+    }
+
+    /// Consul's meta block (the first lines of `consul snapshot inspect`), then `Created`.
+    pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut tw = TabWriter::new(8, 6);
+        let (size, index) = (self.size.to_string(), self.index.to_string());
+        let (term, version) = (self.term.to_string(), self.version.to_string());
+        let mut rows = vec![(" ID", &self.id), (" Size", &size), (" Index", &index)];
+        rows.extend([(" Term", &term), (" Version", &version)]);
+        rows.extend(self.created.as_ref().map(|c| (" Created", c)));
+        for (k, v) in rows {
+            tw.line(&[k.as_bytes(), v.as_bytes()]);
+        }
+        w.write_all(&tw.finish())?;
+        w.write_all(b"\n")
+    }
 }
 
 /// RFC 3339 (UTC, milliseconds) of a Unix time in milliseconds.
@@ -505,6 +619,14 @@ pub fn human_age(secs: u64) -> String {
     }
 }
 
+/// The line under a list that `--top` cut short.
+fn more(w: &mut dyn std::io::Write, n: u64, what: &str) -> std::io::Result<()> {
+    if n > 0 {
+        write!(w, "\n  ... and {n} more {what} (raise --top to list them)")?;
+    }
+    Ok(())
+}
+
 impl Details {
     /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self) -> String {
@@ -546,6 +668,7 @@ impl Details {
             ]);
         }
         w.write_all(tw.finish_text().as_bytes())?;
+        more(w, self.omitted.types, "types")?;
         if !self.top_kv.is_empty() {
             write!(w, "\n\nLargest KV entries (top {})\n", self.top_kv.len())?;
             let mut tw = TabWriter::for_people();
@@ -586,7 +709,8 @@ impl Details {
                 b"Coords",
                 b"Bytes",
             ]);
-            let shown = self.nodes.len().min(self.top_records.len().max(10));
+            // Without a bound the JSON has every node; the text shows the largest ten.
+            let shown = self.nodes.len().min(self.limit.unwrap_or(10));
             for n in &self.nodes[..shown] {
                 let s = &n.stats;
                 tw.line(&[
@@ -608,6 +732,7 @@ impl Details {
                     self.nodes.len() - shown
                 )?;
             }
+            more(w, self.omitted.nodes, "nodes")?;
             w.write_all("\n\nCatalog by service\n".as_bytes())?;
             let mut tw = TabWriter::for_people();
             tw.line(&[b"  Service", b"Instances", b"Checks", b"Bytes"]);
@@ -621,6 +746,7 @@ impl Details {
                 ]);
             }
             w.write_all(tw.finish_text().as_bytes())?;
+            more(w, self.omitted.services, "services")?;
         }
         if !self.kv_tree.is_empty() {
             write!(
@@ -640,6 +766,7 @@ impl Details {
                 ]);
             }
             w.write_all(tw.finish_text().as_bytes())?;
+            more(w, self.omitted.kv_tree, "prefixes")?;
         }
         w.write_all(b"\n")?;
         Ok(())
