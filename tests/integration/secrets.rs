@@ -327,6 +327,8 @@ fn no_command_or_format_prints_a_planted_secret() {
         vec!["inspect", "-kvdetails", f],
         vec!["inspect", "-format", "json", f],
         vec!["inspect", "--format", "legacy", f],
+        vec!["inspect", "--meta", f],
+        vec!["inspect", "--meta", "--format", "json", f],
         vec!["inspect", "--details", "--top", "100", f],
         vec![
             "inspect",
@@ -363,6 +365,8 @@ fn no_command_or_format_prints_a_planted_secret() {
         vec!["acl", "show", "--format", "json", "k8s", f],
         vec!["acl", "audit", f],
         vec!["acl", "audit", "--format", "json", f],
+        vec!["acl", "tokens", "--now", "2030-01-01T00:00:00Z", f],
+        vec!["acl", "audit", "--min-severity", "info", f],
         vec!["compat", f],
         vec!["compat", "--format", "json", "--target", "1.8.7", f],
         vec!["trend", "--plot", &svg_s, other, f],
