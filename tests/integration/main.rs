@@ -28,6 +28,7 @@ mod restorable;
 mod save_damaged;
 mod scan;
 mod secrets;
+mod storage;
 mod trend;
 mod verify;
 mod writer;
