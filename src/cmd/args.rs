@@ -48,7 +48,8 @@ pub struct SnapshotArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, or - for stdin.
+    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, an s3://BUCKET/KEY
+    /// URL, or - for stdin.
     pub file: PathBuf,
 }
 
@@ -66,6 +67,7 @@ impl SnapshotArgs {
         let opts = ReadOptions {
             max_size: self.max_size,
             progress: Some(counter.clone()),
+            opener: super::storage::opener(),
             ..Default::default()
         };
         let progress = super::progress::Progress::start(

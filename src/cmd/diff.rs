@@ -55,6 +55,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let read = ReadOptions {
         max_size: a.max_size,
         progress: Some(counter.clone()),
+        opener: super::storage::opener(),
         ..Default::default()
     };
     use super::progress::{input_size, Progress, Spec, Unit};

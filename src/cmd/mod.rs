@@ -21,6 +21,7 @@ mod plot;
 pub mod progress;
 mod scan;
 pub mod signal;
+mod storage;
 mod trend;
 mod verify;
 

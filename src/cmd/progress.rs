@@ -51,7 +51,7 @@ pub fn input_size(input: &Input) -> Option<u64> {
     match input {
         Input::Archive(p) => std::fs::metadata(p).map(|m| m.len()).ok(),
         Input::Raw { state, .. } => std::fs::metadata(state).map(|m| m.len()).ok(),
-        Input::Stdin => None,
+        Input::Stdin | Input::Url(_) => None,
     }
 }
 

@@ -24,16 +24,17 @@ pub struct Args {
     /// How many types and prefixes to list (and types to draw).
     #[arg(long, default_value_t = 10)]
     top: usize,
-    /// Snapshots, or directories searched recursively for *.snap.
+    /// Snapshots, or directories searched recursively for *.snap (s3:// objects and prefixes too).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 /// Runs `trend`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let inputs = snapinspect::report::verify::expand(&a.paths);
+    let inputs = super::storage::expand(&a.paths)?;
     let read = snapinspect::ReadOptions {
         max_size: a.max_size,
+        opener: super::storage::opener(),
         ..Default::default()
     };
     let report = snapinspect::report::trend::trend_with(&inputs, a.kvdepth, &read)?;

@@ -36,7 +36,8 @@ pub struct Args {
     #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
     max_size: Option<u64>,
     /// Files to verify: .snap archives, raft snapshot directories, DIR/state.bin, or
-    /// directories, which are searched recursively for *.snap files.
+    /// directories, which are searched recursively for *.snap files; s3://BUCKET/KEY objects,
+    /// and s3://BUCKET/PREFIX/ for every *.snap object below the prefix.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
@@ -50,7 +51,7 @@ fn now_ms() -> u64 {
 
 /// Runs `verify`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let inputs = verify::expand(&a.paths);
+    let inputs = super::storage::expand(&a.paths)?;
     if inputs.is_empty() {
         return Err(Error::Usage(format!(
             "no *.snap files found in {}",
@@ -77,6 +78,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         read: snapinspect::ReadOptions {
             max_size: a.max_size,
             threaded: true,
+            opener: super::storage::opener(),
             ..Default::default()
         },
     };

@@ -367,6 +367,8 @@ pub fn verify_input(input: &Input, display: &str, opts: &VerifyOptions) -> FileR
         Input::Archive(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
         Input::Raw { state, .. } => std::fs::metadata(state).map(|m| m.len()).unwrap_or(0),
         Input::Stdin => 0,
+        // An object is read whole: its size is what was read.
+        Input::Url(_) => report.input_bytes,
     };
     report
 }

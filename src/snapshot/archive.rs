@@ -35,6 +35,22 @@ pub enum Input {
         /// The `state.bin` file.
         state: PathBuf,
     },
+    /// An object-store URL (`s3://bucket/key`), read through [`ReadOptions::opener`].
+    Url(String),
+}
+
+/// URL schemes [`Input::from_arg`] reads as object-store URLs rather than paths.
+const URL_SCHEMES: [&str; 6] = ["s3://", "gs://", "az://", "abfs://", "http://", "https://"];
+
+/// Opens an object-store URL as a byte stream; installed by the caller (the CLI installs
+/// `live::storage`'s), so that this layer knows nothing of networks.
+#[derive(Clone)]
+pub struct UrlOpener(pub Arc<dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Send + Sync>);
+
+impl std::fmt::Debug for UrlOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UrlOpener")
+    }
 }
 
 impl Input {
@@ -43,6 +59,9 @@ impl Input {
         let arg = arg.as_ref();
         if arg == "-" {
             return Input::Stdin;
+        }
+        if let Some(url) = arg.to_str().filter(|a| Input::is_url(a)) {
+            return Input::Url(url.to_string());
         }
         let p = PathBuf::from(arg);
         if p.is_dir() {
@@ -67,12 +86,20 @@ impl Input {
         Input::Archive(p)
     }
 
+    /// Whether an argument names an object-store URL (`s3://...`) rather than a path.
+    pub fn is_url(arg: &str) -> bool {
+        URL_SCHEMES
+            .iter()
+            .any(|s| arg.len() > s.len() && arg[..s.len()].eq_ignore_ascii_case(s))
+    }
+
     /// A short description for messages.
     pub fn display(&self) -> String {
         match self {
             Input::Archive(p) => p.display().to_string(),
             Input::Stdin => "<stdin>".into(),
             Input::Raw { dir, .. } => dir.display().to_string(),
+            Input::Url(u) => u.clone(),
         }
     }
 }
@@ -100,6 +127,8 @@ pub struct ReadOptions {
     pub max_record: usize,
     /// Counter of input bytes read, for progress display.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Opens [`Input::Url`] inputs; without one they are unsupported.
+    pub opener: Option<UrlOpener>,
 }
 
 impl Default for ReadOptions {
@@ -109,6 +138,7 @@ impl Default for ReadOptions {
             threaded: true,
             max_record: crate::snapshot::state::DEFAULT_MAX_RECORD,
             progress: None,
+            opener: None,
         }
     }
 }
@@ -157,6 +187,12 @@ pub fn read(input: &Input, opts: &ReadOptions, sink: &mut dyn RecordSink) -> Res
         }
         Input::Stdin => read_archive(io::stdin(), opts, sink),
         Input::Raw { dir, state } => read_raw(dir, state, opts, sink),
+        Input::Url(url) => match &opts.opener {
+            Some(open) => read_archive((open.0)(url)?, opts, sink),
+            None => Err(Error::Unsupported(format!(
+                "{url}: reading object-store URLs needs snapinspect built with the `s3` feature"
+            ))),
+        },
     }
 }
 

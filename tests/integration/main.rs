@@ -30,6 +30,7 @@ mod save_damaged;
 mod scan;
 mod schemas;
 mod secrets;
+mod storage;
 mod trend;
 mod verify;
 mod writer;

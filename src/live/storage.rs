@@ -1,0 +1,381 @@
+//! Snapshots in object storage: `s3://bucket/key` URLs read as streams, and `s3://bucket/prefix/`
+//! listed for the `.snap` objects below it.
+//!
+//! The rest of the crate is synchronous; the S3 client (object_store) is asynchronous, so it
+//! runs here, at the edge, on a small tokio runtime of its own. An object is read through a
+//! bounded channel of chunks fed by the download, so memory stays bounded whatever the size;
+//! every network call has a deadline. Credentials, region and endpoint come from the AWS
+//! variables the AWS CLI reads (`docs/STORAGE.md`).
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as ObjectPath;
+use object_store::{ClientOptions, GetOptions, ObjectStore, RetryConfig};
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::snapshot::archive::UrlOpener;
+
+/// Chunks of an object buffered between the download and the reader.
+const CHUNKS: usize = 16;
+
+/// An `s3://bucket/key` URL, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Url {
+    /// The bucket.
+    pub bucket: String,
+    /// The object's key, or a prefix (empty, or ending in `/`).
+    pub key: String,
+}
+
+impl S3Url {
+    /// Parses `s3://bucket/key`, `s3://bucket/prefix/` or `s3://bucket`.
+    pub fn parse(url: &str) -> Result<S3Url> {
+        let rest = url
+            .get(..5)
+            .filter(|s| s.eq_ignore_ascii_case("s3://"))
+            .map(|_| &url[5..]);
+        let Some(rest) = rest else {
+            let scheme = url.split("://").next().unwrap_or(url);
+            return Err(Error::Unsupported(format!(
+                "{url}: {scheme}:// URLs are not supported yet (only s3://)"
+            )));
+        };
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() || bucket.contains(|c: char| c.is_control() || c == ' ') {
+            return Err(Error::Usage(format!(
+                "{url}: not an S3 URL (s3://BUCKET/KEY or s3://BUCKET/PREFIX/)"
+            )));
+        }
+        Ok(S3Url {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        })
+    }
+
+    /// Whether the URL names a prefix (`s3://bucket/`, `s3://bucket/dir/`), not an object.
+    pub fn is_prefix(&self) -> bool {
+        self.key.is_empty() || self.key.ends_with('/')
+    }
+
+    /// The URL again, as `s3://bucket/key`.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// How the storage client behaves.
+#[derive(Debug, Clone)]
+pub struct StorageOptions {
+    /// Bounds connecting, every silence while a response streams, and each listing or
+    /// request up to its first byte (retries included).
+    pub timeout: Duration,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        StorageOptions {
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An S3 client for snapshot readers: one runtime, one store per bucket.
+pub struct Storage {
+    rt: Arc<Runtime>,
+    opts: StorageOptions,
+    stores: Mutex<HashMap<String, Arc<AmazonS3>>>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage").field("opts", &self.opts).finish()
+    }
+}
+
+/// A variable as the AWS CLI reads it: unset and empty are the same.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// One line, for error messages.
+fn one_line(s: impl std::fmt::Display) -> String {
+    s.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Storage {
+    /// A client with its own small runtime (one worker thread).
+    pub fn new(opts: StorageOptions) -> Result<Storage> {
+        // reqwest is built without a crypto provider of its own: use ring, as the rest of
+        // the crate does (an error means one is installed already, which is as good).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("snapinspect-s3")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io("starting the S3 client", e))?;
+        Ok(Storage {
+            rt: Arc::new(rt),
+            opts,
+            stores: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// An opener for [`crate::snapshot::archive::ReadOptions::opener`].
+    pub fn opener(self: &Arc<Self>) -> UrlOpener {
+        let me = self.clone();
+        UrlOpener(Arc::new(move |url: &str| me.open(url)))
+    }
+
+    fn store(&self, bucket: &str) -> Result<Arc<AmazonS3>> {
+        let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = stores.get(bucket) {
+            return Ok(s.clone());
+        }
+        // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+        // AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, web identity and
+        // container credentials...: every AWS_ variable object_store knows.
+        let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        let ignore_endpoints = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let endpoint = if ignore_endpoints {
+            None
+        } else {
+            env("AWS_ENDPOINT_URL_S3").or_else(|| env("AWS_ENDPOINT_URL"))
+        };
+        let mut client = ClientOptions::new()
+            .with_timeout_disabled()
+            .with_connect_timeout(self.opts.timeout)
+            .with_read_timeout(self.opts.timeout);
+        if let Some(e) = &endpoint {
+            b = b.with_endpoint(e.trim_end_matches('/'));
+            // An endpoint given as http:// is asked for (a local emulator, a proxy), as the
+            // AWS CLI takes it.
+            if e.get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+            {
+                client = client.with_allow_http(true);
+            }
+        } else if ignore_endpoints {
+            b = b.with_endpoint(format!(
+                "https://s3.{}.amazonaws.com",
+                env("AWS_REGION")
+                    .or_else(|| env("AWS_DEFAULT_REGION"))
+                    .unwrap_or_else(|| "us-east-1".into())
+            ));
+        }
+        if env("AWS_ALLOW_HTTP").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            client = client.with_allow_http(true);
+        }
+        let s3 = b
+            .with_client_options(client)
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                retry_timeout: self.opts.timeout,
+                ..Default::default()
+            })
+            .build()
+            .map_err(|e| Error::Usage(format!("s3://{bucket}: {}", one_line(e))))?;
+        let s3 = Arc::new(s3);
+        stores.insert(bucket.to_string(), s3.clone());
+        Ok(s3)
+    }
+
+    /// Maps an object_store error to the crate's: a missing object or bucket names the URL
+    /// in one line; anything else is an I/O error (exit 4).
+    fn error(url: &str, e: object_store::Error) -> Error {
+        let text = one_line(&e);
+        let (kind, what) = match &e {
+            object_store::Error::NotFound { .. } if text.contains("NoSuchBucket") => {
+                (io::ErrorKind::NotFound, "no such bucket".to_string())
+            }
+            object_store::Error::NotFound { .. } => {
+                (io::ErrorKind::NotFound, "no such object".to_string())
+            }
+            _ if text.contains("NoSuchBucket") => {
+                (io::ErrorKind::NotFound, "no such bucket".to_string())
+            }
+            object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. } => {
+                (io::ErrorKind::PermissionDenied, text)
+            }
+            _ => (io::ErrorKind::Other, text),
+        };
+        Error::io(format!("reading {url}"), io::Error::new(kind, what))
+    }
+
+    fn timed_out(&self, url: &str, doing: &str) -> Error {
+        Error::io(
+            format!("reading {url}"),
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{doing}: no answer in {:?}", self.opts.timeout),
+            ),
+        )
+    }
+
+    /// Opens the object at `url` as a stream of its bytes. The request is made here (a missing
+    /// object fails now); the body is read as the stream is.
+    pub fn open(&self, url: &str) -> Result<Box<dyn Read + Send>> {
+        let u = S3Url::parse(url)?;
+        if u.is_prefix() {
+            return Err(Error::Usage(format!(
+                "{url} names a prefix, not an object (verify lists the .snap objects below a prefix)"
+            )));
+        }
+        let store = self.store(&u.bucket)?;
+        let path = ObjectPath::parse(&u.key).unwrap_or_else(|_| ObjectPath::from(u.key.as_str()));
+        let timeout = self.opts.timeout;
+        let got = self.rt.block_on(async {
+            tokio::time::timeout(timeout, store.get_opts(&path, GetOptions::default())).await
+        });
+        let got = match got {
+            Err(_) => return Err(self.timed_out(url, "GET")),
+            Ok(r) => r.map_err(|e| Storage::error(url, e))?,
+        };
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS);
+        let name = url.to_string();
+        self.rt.spawn(async move {
+            let mut stream = got.into_stream();
+            loop {
+                let item = match tokio::time::timeout(timeout, stream.next()).await {
+                    Ok(None) => break,
+                    Ok(Some(Ok(b))) => Ok(b),
+                    Ok(Some(Err(e))) => {
+                        Err(io::Error::other(format!("reading {name}: {}", one_line(e))))
+                    }
+                    Err(_) => Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("reading {name}: no data for {timeout:?}"),
+                    )),
+                };
+                let failed = item.is_err();
+                // A reader that went away ends the download.
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Box::new(ObjectReader {
+            rx,
+            chunk: Bytes::new(),
+            _rt: self.rt.clone(),
+        }))
+    }
+
+    /// The `.snap` objects below a prefix URL, as `s3://` URLs sorted by key.
+    pub fn list(&self, url: &str) -> Result<Vec<String>> {
+        let u = S3Url::parse(url)?;
+        let store = self.store(&u.bucket)?;
+        let prefix = (!u.key.is_empty()).then(|| ObjectPath::from(u.key.as_str()));
+        let timeout = self.opts.timeout;
+        let listed = self.rt.block_on(async {
+            let mut stream = store.list(prefix.as_ref());
+            let mut keys = Vec::new();
+            loop {
+                match tokio::time::timeout(timeout, stream.next()).await {
+                    Err(_) => return Err(None),
+                    Ok(None) => return Ok(keys),
+                    Ok(Some(Err(e))) => return Err(Some(e)),
+                    Ok(Some(Ok(meta))) => keys.push(meta.location.to_string()),
+                }
+            }
+        });
+        let mut keys = match listed {
+            Ok(k) => k,
+            Err(None) => return Err(self.timed_out(url, "listing")),
+            Err(Some(e)) => return Err(Storage::error(url, e)),
+        };
+        keys.retain(|k| k.ends_with(".snap"));
+        keys.sort();
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                S3Url {
+                    bucket: u.bucket.clone(),
+                    key,
+                }
+                .url()
+            })
+            .collect())
+    }
+}
+
+/// The blocking end of a download: chunks from the channel, in order.
+struct ObjectReader {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+    chunk: Bytes,
+    /// Keeps the runtime that feeds the channel alive.
+    _rt: Arc<Runtime>,
+}
+
+impl Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(b)) => self.chunk = b,
+                Some(Err(e)) => return Err(e),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk[..n]);
+        let _ = self.chunk.split_to(n);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let u = S3Url::parse("s3://b/dir/x.snap").unwrap();
+        assert_eq!((u.bucket.as_str(), u.key.as_str()), ("b", "dir/x.snap"));
+        assert!(!u.is_prefix());
+        assert_eq!(u.url(), "s3://b/dir/x.snap");
+        assert!(S3Url::parse("s3://b/dir/").unwrap().is_prefix());
+        assert!(S3Url::parse("s3://b").unwrap().is_prefix());
+        assert!(S3Url::parse("S3://b/").unwrap().is_prefix());
+        assert!(matches!(S3Url::parse("s3:///k"), Err(Error::Usage(_))));
+        assert!(matches!(
+            S3Url::parse("gs://b/k"),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn a_closed_channel_is_the_end_and_errors_pass_through() {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap(),
+        );
+        let (tx, rx) = mpsc::channel(2);
+        tx.try_send(Ok(Bytes::from_static(b"abc"))).unwrap();
+        tx.try_send(Err(io::Error::other("boom"))).unwrap();
+        drop(tx);
+        let mut r = ObjectReader {
+            rx,
+            chunk: Bytes::new(),
+            _rt: rt,
+        };
+        let mut buf = [0u8; 2];
+        assert_eq!(r.read(&mut buf).unwrap(), 2);
+        assert_eq!(r.read(&mut buf).unwrap(), 1);
+        assert_eq!(r.read(&mut buf).unwrap_err().to_string(), "boom");
+        assert_eq!(r.read(&mut buf).unwrap(), 0);
+    }
+}
