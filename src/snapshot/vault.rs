@@ -496,6 +496,23 @@ impl StateStream {
     }
 }
 
+impl crate::snapshot::archive::Snapshot {
+    /// Refuses (exit 5, unsupported) a snapshot that is not Consul's, for commands that only
+    /// make sense for Consul; `what` names the command.
+    pub fn require_consul(&self, what: &str) -> Result<()> {
+        match self.product {
+            Product::Consul => Ok(()),
+            p => Err(Error::Unsupported(format!(
+                "{what} works on Consul snapshots only; this is a {} snapshot (verify and inspect read it)",
+                match p {
+                    Product::Vault => "Vault",
+                    Product::Consul => "Consul",
+                }
+            ))),
+        }
+    }
+}
+
 /// What the archive held of `SHA256SUMS.sealed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sealed {
