@@ -31,5 +31,6 @@ mod scan;
 mod schemas;
 mod secrets;
 mod trend;
+mod vault;
 mod verify;
 mod writer;

@@ -223,9 +223,15 @@ fn json_output_follows_the_documented_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let files = doc["files"].as_array().unwrap();
-    // testdata/*.snap (5), the three raft directories under testdata/raw/ that the walk
-    // finds, the raw directory named again, and bad.snap.
-    assert_eq!(files.len(), 10);
+    // testdata/*.snap (5 Consul, 1 Vault), the three raft directories under testdata/raw/
+    // that the walk finds, the raw directory named again, and bad.snap.
+    assert_eq!(files.len(), 11);
+    let vault = files
+        .iter()
+        .find(|f| f["path"] == "testdata/vault.snap")
+        .unwrap();
+    assert_eq!(vault["product"], "vault");
+    assert_eq!(vault["valid"], true);
     let bad = files
         .iter()
         .find(|f| f["path"].as_str().unwrap().ends_with("bad.snap"))
