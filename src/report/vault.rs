@@ -155,7 +155,11 @@ impl VaultReport {
                 ]);
             }
             tw.line(&[b" ----", b"----"]);
-            tw.line(&[b" Total Size", b"", byte_size(self.total_size_kv).as_bytes()]);
+            tw.line(&[
+                b" Total Size",
+                b"",
+                byte_size(self.total_size_kv).as_bytes(),
+            ]);
         } else {
             tw.line(&[b""]);
         }

@@ -498,7 +498,15 @@ pub fn read_tar<B: BufRead>(
             Location::default(),
         )
     })?;
-    finish(meta, walker, walk_err, state_len, state_m.digest(), format, sealed)
+    finish(
+        meta,
+        walker,
+        walk_err,
+        state_len,
+        state_m.digest(),
+        format,
+        sealed,
+    )
 }
 
 fn finish(

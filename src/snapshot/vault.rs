@@ -528,7 +528,11 @@ pub enum Sealed {
 /// member: a Vault archive must carry it, non-empty (the one offline check of the sealed
 /// sums); a Consul state.bin must not come with it. Clears the empty-state error of a Vault
 /// snapshot with no entries.
-pub fn resolve(stream: &mut StateStream, sealed: Sealed, walk_err: &mut Option<Error>) -> Result<Product> {
+pub fn resolve(
+    stream: &mut StateStream,
+    sealed: Sealed,
+    walk_err: &mut Option<Error>,
+) -> Result<Product> {
     if stream.mode == Mode::Undecided && matches!(sealed, Sealed::Len(_)) {
         if stream.empty_finished {
             *walk_err = None;
@@ -620,7 +624,10 @@ mod tests {
         let mut s = entry("b", b"1");
         s.extend(entry("a", b"2"));
         let e = walk(&s, 4).unwrap_err().to_string();
-        assert!(e.contains("keys out of order") && e.contains("entry 2"), "{e}");
+        assert!(
+            e.contains("keys out of order") && e.contains("entry 2"),
+            "{e}"
+        );
         let mut s = entry("a", b"1");
         s.extend([0xff; 10]);
         let e = walk(&s, 4).unwrap_err().to_string();

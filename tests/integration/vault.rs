@@ -7,7 +7,9 @@ use crate::util;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use snapinspect::write::vault::{demo_entries, demo_meta, demo_snapshot, vault_state, write_vault_snapshot};
+use snapinspect::write::vault::{
+    demo_entries, demo_meta, demo_snapshot, vault_state, write_vault_snapshot,
+};
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))
@@ -67,8 +69,14 @@ fn verify_dir_mixes_consul_and_vault() {
     let (code, out, err) = run(&["verify", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("OK ") && lines[0].contains("all.snap"), "{out}");
-    assert!(lines[1].starts_with("OK ") && lines[1].contains("vault.snap"), "{out}");
+    assert!(
+        lines[0].starts_with("OK ") && lines[0].contains("all.snap"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("OK ") && lines[1].contains("vault.snap"),
+        "{out}"
+    );
     assert_eq!(lines[2], "2 checked: 2 OK");
 }
 
@@ -77,7 +85,14 @@ fn verify_dir_mixes_consul_and_vault() {
 /// consecutive lines that have a cell in that column (a tab-terminated one).
 fn go_table(lines: &[Vec<String>]) -> Vec<String> {
     // Enough for the two shapes used here: the meta block (2 cells) and Vault's key table.
-    let w = |cells: &[&String]| cells.iter().map(|c| c.chars().count() + 6).max().unwrap().max(8);
+    let w = |cells: &[&String]| {
+        cells
+            .iter()
+            .map(|c| c.chars().count() + 6)
+            .max()
+            .unwrap()
+            .max(8)
+    };
     let col0: Vec<&String> = lines.iter().map(|l| &l[0]).collect();
     let w0 = w(&col0);
     // Column 1 of the key table: its block ends at the " ----\t----" line (one terminated
@@ -132,7 +147,11 @@ fn golden(depth: usize, filter: &str) -> String {
         }
         let size = snapinspect::write::vault::storage_entry(k.as_bytes(), &v, w).len() as u64;
         let parts: Vec<&str> = k.split('/').collect();
-        let d = if depth == 0 || depth > parts.len() { parts.len() } else { depth };
+        let d = if depth == 0 || depth > parts.len() {
+            parts.len()
+        } else {
+            depth
+        };
         let e = stats.entry(parts[..d].join("/")).or_default();
         e.0 += 1;
         e.1 += size;
@@ -179,7 +198,11 @@ fn inspect_prints_vaults_layout_byte_for_byte() {
     for (args, depth, filter) in [
         (vec!["-depth", "1"], 1, ""),
         (vec!["-depth=0"], 0, ""),
-        (vec!["--kvdepth", "3", "--kvfilter", "logical/"], 3, "logical/"),
+        (
+            vec!["--kvdepth", "3", "--kvfilter", "logical/"],
+            3,
+            "logical/",
+        ),
         (vec!["-filter", "sys/"], 2, "sys/"),
         (vec!["-filter", "nothing/"], 2, "nothing/"),
     ] {
@@ -196,10 +219,19 @@ fn inspect_prints_vaults_layout_byte_for_byte() {
 
 #[test]
 fn inspect_json_is_vaults_output_format() {
-    let (code, out, err) = run(&["inspect", "-format=json", "-depth", "1", "testdata/vault.snap"]);
+    let (code, out, err) = run(&[
+        "inspect",
+        "-format=json",
+        "-depth",
+        "1",
+        "testdata/vault.snap",
+    ]);
     assert_eq!(code, 0, "{err}");
     // Go's MarshalIndent with two spaces, fields in struct order.
-    assert!(out.starts_with("{\n  \"Meta\": {\n    \"ID\": \"bolt-snapshot\",\n    \"Size\": "), "{out}");
+    assert!(
+        out.starts_with("{\n  \"Meta\": {\n    \"ID\": \"bolt-snapshot\",\n    \"Size\": "),
+        "{out}"
+    );
     assert!(out.ends_with("}\n"));
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
@@ -212,7 +244,13 @@ fn inspect_json_is_vaults_output_format() {
     let sum: u64 = stats.iter().map(|s| s["Size"].as_u64().unwrap()).sum();
     assert_eq!(doc["TotalSizeKV"], sum);
     // No entry matches: StatsKV is Go's nil slice.
-    let (_, out, _) = run(&["inspect", "-format=json", "-filter", "x/", "testdata/vault.snap"]);
+    let (_, out, _) = run(&[
+        "inspect",
+        "-format=json",
+        "-filter",
+        "x/",
+        "testdata/vault.snap",
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(doc["StatsKV"].is_null());
 }
@@ -238,14 +276,20 @@ fn damaged_vault_snapshots_fail_with_exit_3_naming_the_problem() {
     bad.extend(&good[first_two..]);
     let (code, out) = verify(&vault_snap(&bad, Some(sealed)));
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("bad varint") && out.contains("entry 3"), "{out}");
+    assert!(
+        out.contains("bad varint") && out.contains("entry 3"),
+        "{out}"
+    );
 
     // Keys out of order.
     let mut swapped = entries.clone();
     swapped.swap(4, 5);
     let (code, out) = verify(&vault_snap(&vault_state(&swapped), Some(sealed)));
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("keys out of order") && out.contains("entry 6"), "{out}");
+    assert!(
+        out.contains("keys out of order") && out.contains("entry 6"),
+        "{out}"
+    );
 
     // A repeated key.
     let mut repeated = entries.clone();
@@ -265,14 +309,20 @@ fn damaged_vault_snapshots_fail_with_exit_3_naming_the_problem() {
     // A truncated entry (the hashes are recomputed, so only the framing can tell).
     let (code, out) = verify(&vault_snap(&good[..good.len() - 7], Some(sealed)));
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("truncated entry") && out.contains("entry 20"), "{out}");
+    assert!(
+        out.contains("truncated entry") && out.contains("entry 20"),
+        "{out}"
+    );
 
     // A length over the limit is refused before anything is buffered.
     let mut huge = good[..first_two].to_vec();
     huge.extend([0x80, 0x80, 0x80, 0x80, 0x01]);
     let (code, out) = verify(&vault_snap(&huge, Some(sealed)));
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("byte limit") && out.contains("entry 3"), "{out}");
+    assert!(
+        out.contains("byte limit") && out.contains("entry 3"),
+        "{out}"
+    );
 
     // The sealed-sums member beside a Consul state.bin is not a Vault snapshot.
     let (meta, state) = util::members("basic.snap");
@@ -299,7 +349,10 @@ fn consul_only_commands_refuse_vault_with_exit_5() {
     ] {
         let (code, _, err) = run(&args);
         assert_eq!(code, 5, "{args:?}: {err}");
-        assert!(err.contains("Consul snapshots only") && err.contains("Vault"), "{err}");
+        assert!(
+            err.contains("Consul snapshots only") && err.contains("Vault"),
+            "{err}"
+        );
     }
     assert!(!out.exists(), "redact wrote nothing");
 }

@@ -264,7 +264,7 @@ fn prometheus_file_parses_as_exposition_format() {
         .iter()
         .filter(|s| s.metric == "snapinspect_snapshot_valid")
         .collect();
-    assert_eq!(valid.len(), 8); // testdata/*.snap and the raft directories of testdata/raw/
+    assert_eq!(valid.len(), 9); // testdata/*.snap (vault.snap too) and the raft directories of testdata/raw/
     for s in &valid {
         assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 1.0));
     }
