@@ -106,6 +106,7 @@ pub struct Args {
 fn load_with_note(snapshot: &SnapshotArgs) -> Result<(Acl, Option<String>), Error> {
     let mut sink = AclSink::default();
     let snap = snapshot.read(&mut sink)?;
+    snap.require_consul("acl")?;
     let legacy = snap
         .types()
         .filter(|(t, _)| *t == MessageType::ACL)

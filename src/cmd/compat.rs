@@ -48,6 +48,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         }
         None => (a.snapshot.read(&mut NullSink)?, Vec::new()),
     };
+    snap.require_consul("compat")?;
     let present: Vec<_> = snap.types().map(|(t, s)| (t, s.count)).collect();
     let report = compat::check_records(&present, target, records);
     match a.format {

@@ -25,6 +25,6 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let mut sink = DecodeSink::new(out, filter, a.secrets.redactor());
     let result = a.snapshot.read(&mut sink);
     sink.finish()?;
-    result?;
+    result?.require_consul("decode")?;
     Ok(EXIT_OK)
 }

@@ -3,7 +3,9 @@
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::report::inspect::details::{DetailsOptions, DetailsSink, MetaBlock};
 use snapinspect::report::inspect::{self, KvOptions, KvStats, Report};
+use snapinspect::report::vault::{VaultReport, VaultStats};
 use snapinspect::snapshot::state::{NullSink, Tee};
+use snapinspect::snapshot::vault::Product;
 
 use super::args::SnapshotArgs;
 
@@ -31,6 +33,12 @@ pub struct Args {
     /// Only KV keys with this prefix in the breakdown.
     #[arg(long, default_value = "")]
     kvfilter: String,
+    /// Vault's spelling of --kvdepth (`-depth`; 0: whole keys).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    depth: Option<i64>,
+    /// Vault's spelling of --kvfilter (`-filter`).
+    #[arg(long, value_name = "PREFIX")]
+    filter: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     format: Format,
@@ -55,15 +63,19 @@ pub fn run(a: Args) -> Result<i32, Error> {
         return meta(a);
     }
     let enabled = a.kvdetails.unwrap_or(false);
+    let kvdepth = a.depth.unwrap_or(a.kvdepth);
+    let kvfilter = a.filter.clone().unwrap_or(a.kvfilter.clone());
     let depth = if enabled {
-        inspect::kv_depth(a.kvdepth)?
+        inspect::kv_depth(kvdepth)?
     } else {
         2
     };
+    // Vault's breakdown is always on (its -details defaults to true).
+    let mut vault = VaultStats::new(inspect::kv_depth(kvdepth)?, kvfilter.as_bytes());
     let mut kv = KvStats::new(KvOptions {
         enabled,
         depth,
-        filter: a.kvfilter.into_bytes(),
+        filter: kvfilter.into_bytes(),
     });
     let mut details = DetailsSink::new(DetailsOptions {
         top: if a.details { a.top.unwrap_or(10) } else { 0 },
@@ -75,10 +87,27 @@ pub fn run(a: Args) -> Result<i32, Error> {
             .unwrap_or(0),
     });
     let snap = if a.details {
-        a.snapshot.read(&mut Tee(&mut kv, &mut details))?
+        a.snapshot
+            .read(&mut Tee(&mut Tee(&mut kv, &mut vault), &mut details))?
     } else {
-        a.snapshot.read(&mut kv)?
+        a.snapshot.read(&mut Tee(&mut kv, &mut vault))?
     };
+    if snap.product == Product::Vault {
+        let report = VaultReport::new(&snap.meta, &vault);
+        let mut out = match (a.format, a.details) {
+            (Format::Pretty, false) => report.pretty(),
+            (Format::Json, false) => report.json().into_bytes(),
+            (Format::Legacy, _) => inspect::legacy(&snap.meta),
+            (_, true) => {
+                return Err(Error::Unsupported(
+                    "--details reads Consul's records; this is a Vault snapshot".into(),
+                ))
+            }
+        };
+        out.push(b'\n');
+        super::emit(&out)?;
+        return Ok(EXIT_OK);
+    }
     let report = Report::new(&snap, Some(&kv));
     let mut out = match (a.format, a.details) {
         (Format::Pretty, false) => report.pretty(),

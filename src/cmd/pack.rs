@@ -308,6 +308,7 @@ pub fn redact(a: RedactArgs) -> Result<i32, Error> {
         .map_err(|e| Error::io(format!("creating a temp file in {}", dir.display()), e))?;
     let mut sink = RedactSink::new(BufWriter::with_capacity(1 << 20, staged)).keep_kv(a.keep_kv);
     let snap = a.snapshot.read(&mut sink)?;
+    snap.require_consul("redact")?;
     let (replaced, dropped, len) = (sink.replaced.clone(), sink.dropped, sink.written);
     let (emptied, kept, left) = (sink.kv_emptied.clone(), sink.kv_kept.clone(), sink.kv_left);
     let mut staged = sink

@@ -233,6 +233,7 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
     };
     let verify::Verified { snapshot, warnings } =
         verify::check_with(|o, s| archive::read_archive(tee, o, s), opts)?;
+    snapshot.require_consul("restore into Consul")?;
     let mut file = tmp;
     file.sync_all()
         .map_err(|e| Error::io("writing the staging file", e))?;
@@ -250,7 +251,9 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
 /// why it must not be sent (for `restore --dry-run`).
 pub fn check_for_restore(file: &Path, opts: &VerifyOptions) -> Result<verify::Verified> {
     let input = archive::Input::Archive(file.to_path_buf());
-    verify::check_input(&input, opts)
+    let v = verify::check_input(&input, opts)?;
+    v.snapshot.require_consul("restore into Consul")?;
+    Ok(v)
 }
 
 /// Sends a staged snapshot to Consul (`PUT /v1/snapshot`); `progress` counts the bytes sent,

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod inspect;
 pub mod scan;
 pub mod trend;
+pub mod vault;
 pub mod verify;
 
 /// What a report's `write_text` writes, as a string.

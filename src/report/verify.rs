@@ -130,6 +130,8 @@ pub struct MetaReport {
 pub struct FileReport {
     /// The path as given (or found in a directory).
     pub path: String,
+    /// Which product wrote it (`consul`, `vault`), from its content; `None` when the read failed.
+    pub product: Option<crate::snapshot::vault::Product>,
     /// True when every check passed.
     pub valid: bool,
     /// Why not, when not.
@@ -384,6 +386,7 @@ impl FileReport {
     ) -> FileReport {
         FileReport {
             path: display.to_string(),
+            product: snap.map(|s| s.product),
             valid: error.is_none(),
             error: error.map(ErrorReport::from),
             meta: snap.map(|s| MetaReport {
@@ -519,11 +522,15 @@ pub fn verify_each(
 pub fn line(r: &FileReport) -> String {
     match &r.error {
         None => format!(
-            "OK    {}  index={} records={} size={}",
+            "OK    {}  index={} records={} size={}{}",
             r.path,
             r.meta.as_ref().map(|m| m.index).unwrap_or(0),
             r.records,
-            r.state_bytes
+            r.state_bytes,
+            match r.product {
+                Some(crate::snapshot::vault::Product::Vault) => " product=vault",
+                _ => "",
+            }
         ),
         Some(e) => format!("FAIL  {}: {}", r.path, e.message),
     }

@@ -16,7 +16,8 @@ use crate::error::{Check, Error, Location, Result};
 use crate::go::tar::{from_io, go_quote, to_io, TarReader};
 use crate::snapshot::meta::{SnapshotMeta, MAX_META_BYTES};
 use crate::snapshot::pipeline::{self, CountingReader, LimitedReader};
-use crate::snapshot::state::{MessageType, RecordSink, StateHeader, StateWalker, TypeStat};
+use crate::snapshot::state::{MessageType, RecordSink, StateHeader, TypeStat};
+use crate::snapshot::vault::{self, Product, Sealed, StateStream};
 
 /// Largest SHA256SUMS accepted; Consul writes 152 bytes.
 const MAX_SUMS_BYTES: u64 = 1 << 20;
@@ -164,6 +165,8 @@ pub struct Snapshot {
     pub last_type: Option<MessageType>,
     /// SHA-256 of state.bin.
     pub state_sha256: [u8; 32],
+    /// Which product wrote it, from its content (see `snapshot::vault`).
+    pub product: Product,
 }
 
 impl Snapshot {
@@ -371,13 +374,14 @@ pub fn read_tar<B: BufRead>(
     sink: &mut dyn RecordSink,
 ) -> Result<Snapshot> {
     let mut tar = TarReader::new(stream);
-    let mut walker = StateWalker::new().with_max_record(opts.max_record);
+    let mut walker = StateStream::new().with_max_record(opts.max_record);
     let mut meta_m = Member::default();
     let mut state_m = Member::default();
     let mut meta: Option<SnapshotMeta> = None;
     let mut sums: Option<Vec<u8>> = None;
     let mut walk_err: Option<Error> = None;
     let mut state_len: u64 = 0;
+    let mut sealed = Sealed::Missing;
 
     while let Some(entry) = tar.next_entry()? {
         let loc = || {
@@ -459,6 +463,16 @@ pub fn read_tar<B: BufRead>(
                     Ok(())
                 })?;
             }
+            // Vault's: only its presence and size can be checked offline (snapshot::vault).
+            b"SHA256SUMS.sealed" if entry.size <= MAX_SUMS_BYTES => {
+                walker.expect_vault();
+                let mut n = 0u64;
+                tar.read_data(&entry, &mut |c| {
+                    n += c.len() as u64;
+                    Ok(())
+                })?;
+                sealed = Sealed::Len(n);
+            }
             other => {
                 return Err(Error::invalid(
                     Check::Members,
@@ -520,16 +534,25 @@ pub fn read_tar<B: BufRead>(
             Location::default(),
         )
     })?;
-    finish(meta, walker, walk_err, state_len, state_m.digest(), format)
+    finish(
+        meta,
+        walker,
+        walk_err,
+        state_len,
+        state_m.digest(),
+        format,
+        sealed,
+    )
 }
 
 fn finish(
     meta: SnapshotMeta,
-    walker: StateWalker,
-    walk_err: Option<Error>,
+    mut walker: StateStream,
+    mut walk_err: Option<Error>,
     state_len: u64,
     state_sha256: [u8; 32],
     format: Format,
+    sealed: Sealed,
 ) -> Result<Snapshot> {
     if !(0..=1).contains(&meta.version) {
         return Err(Error::Unsupported(format!(
@@ -547,6 +570,7 @@ fn finish(
             Location::member("meta.json"),
         ));
     }
+    let product = vault::resolve(&mut walker, sealed, &mut walk_err)?;
     if let Some(e) = walk_err {
         return Err(e);
     }
@@ -561,6 +585,7 @@ fn finish(
         input_size: 0,
         last_type: walker.last_type(),
         state_sha256,
+        product,
     })
 }
 
@@ -713,7 +738,7 @@ pub fn read_raw(
     } else {
         Box::new(BufReader::with_capacity(pipeline::BUF_SIZE, src))
     };
-    let mut walker = StateWalker::new().with_max_record(opts.max_record);
+    let mut walker = StateStream::new().with_max_record(opts.max_record);
     let mut hash = Sha256::new();
     let mut crc = CRC64_GO_ECMA.digest();
     let mut len: u64 = 0;
@@ -763,6 +788,7 @@ pub fn read_raw(
         len,
         hash.finalize().into(),
         Format::Raw,
+        Sealed::NotApplicable,
     )?;
     snap.input_size = counter.load(Ordering::Relaxed);
     sink.finish()?;

@@ -49,6 +49,10 @@ pub trait RecordSink {
     fn record(&mut self, _record: &Record<'_>) -> Result<()> {
         Ok(())
     }
+    /// Called once per entry of a Vault state.bin, in stream order (instead of `record`).
+    fn vault_entry(&mut self, _entry: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
+        Ok(())
+    }
     /// Called once after a read that succeeded: every record seen and every hash checked.
     fn finish(&mut self) -> Result<()> {
         Ok(())
@@ -92,6 +96,10 @@ impl RecordSink for Tee<'_> {
     fn record(&mut self, record: &Record<'_>) -> Result<()> {
         self.0.record(record)?;
         self.1.record(record)
+    }
+    fn vault_entry(&mut self, entry: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
+        self.0.vault_entry(entry)?;
+        self.1.vault_entry(entry)
     }
     fn finish(&mut self) -> Result<()> {
         self.0.finish()?;

@@ -4,6 +4,7 @@
 pub mod generate;
 pub(crate) mod pargz;
 pub mod redact;
+pub mod vault;
 
 mod atomic;
 

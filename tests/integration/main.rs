@@ -32,5 +32,6 @@ mod schemas;
 mod secrets;
 mod storage;
 mod trend;
+mod vault;
 mod verify;
 mod writer;
