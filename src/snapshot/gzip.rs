@@ -86,3 +86,22 @@ impl<R: Read> Read for GzipSource<R> {
         }
     }
 }
+
+/// What a foreign input is, told by its first bytes.
+pub(crate) fn sniff_unsupported(prefix: &[u8]) -> Option<&'static str> {
+    const MAGICS: [(&[u8], &str); 6] = [
+        (b"PK\x03\x04", "a zip archive"),
+        (b"BZh", "a bzip2 file"),
+        (b"\xfd7zXZ\x00", "an xz file"),
+        (b"\x28\xb5\x2f\xfd", "a zstd file"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (
+            b"\x81\xa9LastIndex",
+            "a bare Consul state.bin (pass it as DIR/state.bin with its meta.json beside it)",
+        ),
+    ];
+    MAGICS
+        .iter()
+        .find(|(m, _)| prefix.starts_with(m))
+        .map(|(_, what)| *what)
+}
