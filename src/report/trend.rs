@@ -103,6 +103,10 @@ pub fn trend_with(
             }
             other => other,
         })?;
+        // Growth per record type and KV prefix is Consul's notion; say so rather than
+        // read another product's snapshot as an empty Consul one.
+        snap.require_consul("trend")
+            .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
         let report = crate::report::inspect::Report::new(&snap, Some(&kv));
         points.push(Point {
             path: display.clone(),

@@ -346,6 +346,9 @@ fn consul_only_commands_refuse_vault_with_exit_5() {
         vec!["compat", "testdata/vault.snap"],
         vec!["decode", "testdata/vault.snap"],
         vec!["redact", "-o", out.to_str().unwrap(), "testdata/vault.snap"],
+        vec!["diff", "testdata/all.snap", "testdata/vault.snap"],
+        vec!["diff", "testdata/vault.snap", "testdata/all.snap"],
+        vec!["trend", "testdata/all.snap", "testdata/vault.snap"],
     ] {
         let (code, _, err) = run(&args);
         assert_eq!(code, 5, "{args:?}: {err}");

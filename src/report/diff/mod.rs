@@ -269,6 +269,9 @@ pub fn diff(
         dups: HashMap::new(),
     };
     let old_snap: Snapshot = archive::read(old, read, &mut p1).map_err(|e| side(e, "OLD", old))?;
+    old_snap
+        .require_consul("diff")
+        .map_err(|e| side(e, "OLD", old))?;
     // Markers keyed by OLD's content: the same diff prints the same fingerprints on every run,
     // and nobody without the snapshot can key a guess.
     let redactor = if opts.show_secrets {
@@ -284,6 +287,9 @@ pub fn diff(
         redactor: &redactor,
     };
     let new_snap = archive::read(new, read, &mut p2).map_err(|e| side(e, "NEW", new))?;
+    new_snap
+        .require_consul("diff")
+        .map_err(|e| side(e, "NEW", new))?;
     // The old side is needed for what changed, and for what NEW did not show (removed).
     let mut wanted: HashMap<IdHash, bool> = p2
         .changed
