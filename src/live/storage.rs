@@ -26,35 +26,68 @@ use crate::snapshot::archive::UrlOpener;
 /// Chunks of an object buffered between the download and the reader.
 const CHUNKS: usize = 16;
 
-/// An `s3://bucket/key` URL, split.
+/// The object stores a URL can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Amazon S3 and S3-compatible stores: `s3://bucket/key`.
+    S3,
+    /// Azure Blob Storage: `az://container/blob`.
+    Azure,
+    /// Google Cloud Storage: `gs://bucket/object`.
+    Gcs,
+}
+
+impl Scheme {
+    /// The URL scheme, as written before `://`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::S3 => "s3",
+            Scheme::Azure => "az",
+            Scheme::Gcs => "gs",
+        }
+    }
+
+    fn of(scheme: &str) -> Option<Scheme> {
+        [Scheme::S3, Scheme::Azure, Scheme::Gcs]
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(scheme))
+    }
+}
+
+/// An object-store URL (`s3://bucket/key`, `az://container/blob`, `gs://bucket/object`), split.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Url {
-    /// The bucket.
+pub struct ObjectUrl {
+    /// Which store.
+    pub scheme: Scheme,
+    /// The bucket (the container, for Azure).
     pub bucket: String,
     /// The object's key, or a prefix (empty, or ending in `/`).
     pub key: String,
 }
 
-impl S3Url {
-    /// Parses `s3://bucket/key`, `s3://bucket/prefix/` or `s3://bucket`.
-    pub fn parse(url: &str) -> Result<S3Url> {
-        let rest = url
-            .get(..5)
-            .filter(|s| s.eq_ignore_ascii_case("s3://"))
-            .map(|_| &url[5..]);
-        let Some(rest) = rest else {
-            let scheme = url.split("://").next().unwrap_or(url);
+/// The name the first slice used for [`ObjectUrl`].
+pub type S3Url = ObjectUrl;
+
+impl ObjectUrl {
+    /// Parses `SCHEME://bucket/key`, `SCHEME://bucket/prefix/` or `SCHEME://bucket`.
+    pub fn parse(url: &str) -> Result<ObjectUrl> {
+        let Some((scheme_text, rest)) = url.split_once("://") else {
+            return Err(Error::Usage(format!("{url}: not an object URL")));
+        };
+        let Some(scheme) = Scheme::of(scheme_text) else {
             return Err(Error::Unsupported(format!(
-                "{url}: {scheme}:// URLs are not supported yet (only s3://)"
+                "{url}: {scheme_text}:// URLs are not supported (s3://, az://, gs://)"
             )));
         };
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() || bucket.contains(|c: char| c.is_control() || c == ' ') {
+            let s = scheme.as_str();
             return Err(Error::Usage(format!(
-                "{url}: not an S3 URL (s3://BUCKET/KEY or s3://BUCKET/PREFIX/)"
+                "{url}: not an object URL ({s}://BUCKET/KEY or {s}://BUCKET/PREFIX/)"
             )));
         }
-        Ok(S3Url {
+        Ok(ObjectUrl {
+            scheme,
             bucket: bucket.to_string(),
             key: key.to_string(),
         })
@@ -65,9 +98,23 @@ impl S3Url {
         self.key.is_empty() || self.key.ends_with('/')
     }
 
-    /// The URL again, as `s3://bucket/key`.
+    /// The URL again, as `SCHEME://bucket/key`.
     pub fn url(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.key)
+        format!("{}://{}/{}", self.scheme.as_str(), self.bucket, self.key)
+    }
+
+    /// The same store and bucket, another key.
+    pub fn with_key(&self, key: impl Into<String>) -> ObjectUrl {
+        ObjectUrl {
+            scheme: self.scheme,
+            bucket: self.bucket.clone(),
+            key: key.into(),
+        }
+    }
+
+    /// The key as object_store's path.
+    pub fn path(&self) -> ObjectPath {
+        ObjectPath::parse(&self.key).unwrap_or_else(|_| ObjectPath::from(self.key.as_str()))
     }
 }
 
@@ -91,7 +138,7 @@ impl Default for StorageOptions {
 pub struct Storage {
     rt: Arc<Runtime>,
     opts: StorageOptions,
-    stores: Mutex<HashMap<String, Arc<AmazonS3>>>,
+    stores: Mutex<HashMap<(Scheme, String), Arc<dyn ObjectStore>>>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -138,11 +185,38 @@ impl Storage {
         UrlOpener(Arc::new(move |url: &str| me.open(url)))
     }
 
-    fn store(&self, bucket: &str) -> Result<Arc<AmazonS3>> {
+    /// The runtime the client runs on (for callers that drive their own requests).
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.rt
+    }
+
+    /// The options this client was made with.
+    pub fn options(&self) -> &StorageOptions {
+        &self.opts
+    }
+
+    /// The store (one per scheme and bucket, made on first use) that holds `url`'s object.
+    pub fn store(&self, url: &ObjectUrl) -> Result<Arc<dyn ObjectStore>> {
         let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = stores.get(bucket) {
+        let id = (url.scheme, url.bucket.clone());
+        if let Some(s) = stores.get(&id) {
             return Ok(s.clone());
         }
+        let store: Arc<dyn ObjectStore> = match url.scheme {
+            Scheme::S3 => Arc::new(self.s3(&url.bucket)?),
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "{}: {}:// URLs are not supported yet (only s3://)",
+                    url.url(),
+                    other.as_str()
+                )))
+            }
+        };
+        stores.insert(id, store.clone());
+        Ok(store)
+    }
+
+    fn s3(&self, bucket: &str) -> Result<AmazonS3> {
         // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
         // AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, web identity and
         // container credentials...: every AWS_ variable object_store knows.
@@ -187,14 +261,12 @@ impl Storage {
             })
             .build()
             .map_err(|e| Error::Usage(format!("s3://{bucket}: {}", one_line(e))))?;
-        let s3 = Arc::new(s3);
-        stores.insert(bucket.to_string(), s3.clone());
         Ok(s3)
     }
 
     /// Maps an object_store error to the crate's: a missing object or bucket names the URL
     /// in one line; anything else is an I/O error (exit 4).
-    fn error(url: &str, e: object_store::Error) -> Error {
+    pub fn error(url: &str, e: object_store::Error) -> Error {
         let text = one_line(&e);
         let (kind, what) = match &e {
             object_store::Error::NotFound { .. } if text.contains("NoSuchBucket") => {
@@ -215,7 +287,8 @@ impl Storage {
         Error::io(format!("reading {url}"), io::Error::new(kind, what))
     }
 
-    fn timed_out(&self, url: &str, doing: &str) -> Error {
+    /// A request that got no answer within the timeout, as the crate's error.
+    pub fn timed_out(&self, url: &str, doing: &str) -> Error {
         Error::io(
             format!("reading {url}"),
             io::Error::new(
@@ -228,14 +301,14 @@ impl Storage {
     /// Opens the object at `url` as a stream of its bytes. The request is made here (a missing
     /// object fails now); the body is read as the stream is.
     pub fn open(&self, url: &str) -> Result<Box<dyn Read + Send>> {
-        let u = S3Url::parse(url)?;
+        let u = ObjectUrl::parse(url)?;
         if u.is_prefix() {
             return Err(Error::Usage(format!(
                 "{url} names a prefix, not an object (verify lists the .snap objects below a prefix)"
             )));
         }
-        let store = self.store(&u.bucket)?;
-        let path = ObjectPath::parse(&u.key).unwrap_or_else(|_| ObjectPath::from(u.key.as_str()));
+        let store = self.store(&u)?;
+        let path = u.path();
         let timeout = self.opts.timeout;
         let got = self.rt.block_on(async {
             tokio::time::timeout(timeout, store.get_opts(&path, GetOptions::default())).await
@@ -274,10 +347,10 @@ impl Storage {
         }))
     }
 
-    /// The `.snap` objects below a prefix URL, as `s3://` URLs sorted by key.
+    /// The `.snap` objects below a prefix URL, as URLs sorted by key.
     pub fn list(&self, url: &str) -> Result<Vec<String>> {
-        let u = S3Url::parse(url)?;
-        let store = self.store(&u.bucket)?;
+        let u = ObjectUrl::parse(url)?;
+        let store = self.store(&u)?;
         let prefix = (!u.key.is_empty()).then(|| ObjectPath::from(u.key.as_str()));
         let timeout = self.opts.timeout;
         let listed = self.rt.block_on(async {
@@ -299,16 +372,7 @@ impl Storage {
         };
         keys.retain(|k| k.ends_with(".snap"));
         keys.sort();
-        Ok(keys
-            .into_iter()
-            .map(|key| {
-                S3Url {
-                    bucket: u.bucket.clone(),
-                    key,
-                }
-                .url()
-            })
-            .collect())
+        Ok(keys.into_iter().map(|key| u.with_key(key).url()).collect())
     }
 }
 
@@ -350,8 +414,11 @@ mod tests {
         assert!(S3Url::parse("s3://b").unwrap().is_prefix());
         assert!(S3Url::parse("S3://b/").unwrap().is_prefix());
         assert!(matches!(S3Url::parse("s3:///k"), Err(Error::Usage(_))));
+        let g = ObjectUrl::parse("gs://b/k").unwrap();
+        assert_eq!((g.scheme, g.url()), (Scheme::Gcs, "gs://b/k".to_string()));
+        assert_eq!(ObjectUrl::parse("AZ://c/").unwrap().scheme, Scheme::Azure);
         assert!(matches!(
-            S3Url::parse("gs://b/k"),
+            ObjectUrl::parse("https://b/k"),
             Err(Error::Unsupported(_))
         ));
     }
