@@ -107,7 +107,10 @@ fn main() {
     let endpoint = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
     while ureq::get(&format!("{endpoint}/")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "moto did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "moto did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     ureq::put(&format!("{endpoint}/bench")).call().unwrap();

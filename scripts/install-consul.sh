@@ -9,7 +9,7 @@ dest=$root/target/consul-1.8.7
 bin=$dest/usr/bin/consul
 version=1.8.7+dfsg1-2+b3
 
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q 'Consul v1.8.7'; then
+if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep "Consul v1.8.7" >/dev/null; then
   echo "$bin"
   exit 0
 fi
@@ -38,5 +38,5 @@ apt-get "${opts[@]}" -qq update >&2
 (cd "$work" && apt-get "${opts[@]}" -qq download "consul=$version" >&2)
 mkdir -p "$dest"
 dpkg-deb -x "$work"/consul_*.deb "$dest"
-"$bin" version | head -1 >&2
+"$bin" version | sed -n 1p >&2
 echo "$bin"

@@ -124,13 +124,63 @@ pub struct StorageOptions {
     /// Bounds connecting, every silence while a response streams, and each listing or
     /// request up to its first byte (retries included).
     pub timeout: Duration,
+    /// S3 settings given as flags or config (the agent's `-aws-s3-*`); they win over the
+    /// environment.
+    pub s3: S3Settings,
+    /// Azure settings given as flags or config (the agent's `-azure-blob-*`); they win over
+    /// the environment.
+    pub azure: AzureSettings,
 }
 
 impl Default for StorageOptions {
     fn default() -> Self {
         StorageOptions {
             timeout: Duration::from_secs(30),
+            s3: S3Settings::default(),
+            azure: AzureSettings::default(),
         }
+    }
+}
+
+/// S3 settings that override the AWS variables (each `None` or `false` leaves them be).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3Settings {
+    /// The region (`-aws-s3-region`).
+    pub region: Option<String>,
+    /// The endpoint URL (`-aws-s3-endpoint`), for S3-compatible stores.
+    pub endpoint: Option<String>,
+    /// Path-style requests (`-aws-s3-force-path-style`).
+    pub force_path_style: bool,
+    /// Server-side encryption with S3-managed keys, AES256 (`-aws-s3-server-side-encryption`).
+    pub server_side_encryption: bool,
+    /// Server-side encryption with KMS (`-aws-s3-enable-kms`).
+    pub enable_kms: bool,
+    /// The KMS key ID (`-aws-s3-kms-key`); the bucket's default key when `None`.
+    pub kms_key: Option<String>,
+}
+
+/// Azure Blob settings that override the Azure variables.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AzureSettings {
+    /// The storage account (`-azure-blob-account-name`).
+    pub account_name: Option<String>,
+    /// The account key (`-azure-blob-account-key`); a secret, never printed.
+    pub account_key: Option<String>,
+    /// The cloud (`-azure-blob-environment`: AzurePublicCloud, AzureUSGovernmentCloud,
+    /// AzureChinaCloud, AzureGermanCloud).
+    pub environment: Option<String>,
+}
+
+impl std::fmt::Debug for AzureSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureSettings")
+            .field("account_name", &self.account_name)
+            .field(
+                "account_key",
+                &self.account_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("environment", &self.environment)
+            .finish()
     }
 }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod consul;
+pub mod emulators;
 pub mod mutate;
 pub mod proxy;
 
