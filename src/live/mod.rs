@@ -6,3 +6,5 @@ pub mod consul;
 #[cfg(feature = "s3")]
 pub mod storage;
 pub mod transfer;
+#[cfg(feature = "s3")]
+pub mod upload;
