@@ -8,8 +8,9 @@ use snapinspect::error::Error;
 use snapinspect::report::verify;
 use snapinspect::snapshot::archive::{Input, UrlOpener};
 
+/// The one storage client of the process (made on first use, from the environment).
 #[cfg(feature = "s3")]
-fn storage() -> Result<std::sync::Arc<snapinspect::live::storage::Storage>, Error> {
+pub fn storage() -> Result<std::sync::Arc<snapinspect::live::storage::Storage>, Error> {
     use snapinspect::live::storage::{Storage, StorageOptions};
     static STORAGE: std::sync::OnceLock<Result<std::sync::Arc<Storage>, String>> =
         std::sync::OnceLock::new();

@@ -31,6 +31,7 @@ mod scan;
 mod schemas;
 mod secrets;
 mod storage;
+mod storage_agent;
 mod trend;
 mod vault;
 mod verify;

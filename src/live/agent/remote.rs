@@ -217,7 +217,9 @@ impl RemoteRetention {
             self.cache.insert(l.key.clone(), (st, r));
         }
         self.cache.retain(|k, _| seen.contains(k));
-        valid.sort_by_key(|k| std::cmp::Reverse((k.time_ms, k.index)));
+        // Equal times and indexes (Consul hands out its latest snapshot again when nothing
+        // changed): the later name, whose time is the save's, is the newer.
+        valid.sort_by(|a, b| (b.time_ms, b.index, &b.key).cmp(&(a.time_ms, a.index, &a.key)));
         Ok((valid, new_invalid))
     }
 

@@ -1,0 +1,411 @@
+//! The snapshot agent and `save` writing to object storage, against a real Consul 1.8.7 and a
+//! real S3 emulator (moto in server mode, one per test on a free loopback port): one verified
+//! object per run, retention of the agent's own objects, an invalid snapshot (cut by the fault
+//! proxy) that leaves no object and no pending multipart upload, the JSON config's
+//! `aws_storage` block with `local_scratch_path`, `save -o s3://` then `verify` and `restore`,
+//! and access keys that never reach the output. Skipped loudly without Consul or moto.
+
+use std::process::{Command, Output};
+
+use crate::util::consul::{self, Options, Server};
+use crate::util::emulators::{moto, Moto};
+use crate::util::proxy::{Fault, FaultProxy};
+
+/// Recognisable keys: moto takes any, and neither may ever be printed.
+const KEY_ID: &str = "AKIASNAPINSPECTTEST1";
+const SECRET: &str = "sEcReT/snapinspect+never+printed0000000";
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A Consul server (no ACLs) and a moto server, or `None` after a loud note.
+fn setup() -> Option<(Server, Moto)> {
+    let m = moto()?;
+    let bin = consul::require()?;
+    Some((Server::start(&bin, Options::default()), m))
+}
+
+/// snapinspect with no AWS variables at all: everything comes from the flags given.
+fn bare() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_snapinspect"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("CONSUL_HTTP_TOKEN")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy");
+    c
+}
+
+/// `agent --once` (no election, no registration) into `bucket` on moto, by flags.
+fn agent_once(addr: &str, m: &Moto, bucket: &str, extra: &[&str]) -> Output {
+    bare()
+        .args([
+            "agent",
+            "--once",
+            "--no-lock",
+            "--no-register",
+            "-http-addr",
+            addr,
+        ])
+        .args(["-aws-s3-bucket", bucket, "-aws-s3-region", "us-east-1"])
+        .args(["-aws-s3-endpoint", &m.endpoint, "-aws-s3-force-path-style"])
+        .args([
+            "-aws-access-key-id",
+            KEY_ID,
+            "-aws-secret-access-key",
+            SECRET,
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The keys in `bucket` (moto's ListObjectsV2 takes unsigned requests).
+fn keys(m: &Moto, bucket: &str) -> Vec<String> {
+    let xml = ureq::get(&format!("{}/{bucket}?list-type=2", m.endpoint))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let mut keys: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("Key"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The multipart uploads still pending in `bucket` (ListMultipartUploads).
+fn pending_uploads(m: &Moto, bucket: &str) -> Vec<String> {
+    let xml = ureq::get(&format!("{}/{bucket}?uploads", m.endpoint))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("Upload"))
+        .map(|n| {
+            n.children()
+                .find(|c| c.has_tag_name("Key"))
+                .and_then(|k| k.text())
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect()
+}
+
+/// `verify` of `url` through moto, with the AWS CLI's variables.
+fn verify(m: &Moto, url: &str) -> Output {
+    m.cmd().args(["verify", url]).output().unwrap()
+}
+
+fn assert_no_secrets(out: &Output) {
+    for s in [&out.stdout, &out.stderr] {
+        let t = text(s);
+        assert!(
+            !t.contains(SECRET) && !t.contains(KEY_ID),
+            "a key was printed: {t}"
+        );
+    }
+}
+
+/// The acceptance: `agent --once` with `-aws-s3-*` flags leaves one verified object
+/// (named as the Enterprise agent names them, encrypted as asked); a second run with
+/// `-retain 1` leaves one object, the newer; a foreign object under the prefix is never
+/// touched. The keys never appear in the output.
+#[test]
+fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("backups");
+    m.put("backups", "consul-snapshot/notes.snap", b"not ours");
+    let addr = server.http_addr();
+    let out = agent_once(&addr, &m, "backups", &["-aws-s3-server-side-encryption"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_secrets(&out);
+    let first: Vec<String> = keys(&m, "backups")
+        .into_iter()
+        .filter(|k| k != "consul-snapshot/notes.snap")
+        .collect();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let name = first[0].strip_prefix("consul-snapshot/consul-").unwrap();
+    let nanos: u128 = name.strip_suffix(".snap").unwrap().parse().unwrap();
+    assert!(nanos > 1_600_000_000_000_000_000, "{name}");
+    let log = text(&out.stderr);
+    assert!(
+        log.contains(&format!("saved and verified s3://backups/{}", first[0])),
+        "{log}"
+    );
+    let head = ureq::head(&format!("{}/backups/{}", m.endpoint, first[0]))
+        .call()
+        .unwrap();
+    assert_eq!(head.header("x-amz-server-side-encryption"), Some("AES256"));
+    let v = verify(&m, &format!("s3://backups/{}", first[0]));
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+
+    server.put("/v1/kv/grows", "a little more data");
+    let out = agent_once(&addr, &m, "backups", &["-retain", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_secrets(&out);
+    let now = keys(&m, "backups");
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert!(now.contains(&"consul-snapshot/notes.snap".to_string()));
+    let second = now
+        .iter()
+        .find(|k| k.as_str() != "consul-snapshot/notes.snap")
+        .unwrap();
+    assert_ne!(second, &first[0], "the newer object stays");
+    assert!(text(&out.stderr).contains(&format!("removed s3://backups/{}", first[0])));
+    let v = verify(&m, "s3://backups/consul-snapshot/");
+    // The foreign object is not a snapshot: verify says so, and the agent left it.
+    assert_eq!(v.status.code(), Some(3), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains(&format!("OK    s3://backups/{second}")));
+    assert!(pending_uploads(&m, "backups").is_empty());
+}
+
+/// Writes about 10 MiB of incompressible KV values, so the snapshot spans more than one part.
+fn fill(server: &Server, mib: usize) {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..mib * 2 {
+        let mut v = vec![0u8; 512 * 1024 - 1024];
+        for b in v.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        ureq::put(&format!("{}/v1/kv/bulk/{i}", server.http_addr()))
+            .send_bytes(&v)
+            .unwrap();
+    }
+}
+
+/// A snapshot cut after its first 8 MiB part was uploaded (the fault proxy between Consul and
+/// the agent) is invalid: the agent fails, and the bucket has no object and no pending
+/// multipart upload (the upload was aborted, its parts discarded). The same for a body that is
+/// not a snapshot at all, and for `save -o s3://`.
+#[test]
+fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("backups");
+    fill(&server, 10);
+    let proxy = FaultProxy::start(server.http_port());
+    let via = format!("http://{}", proxy.addr());
+    let cut_at = 9 << 20; // past the first part (8 MiB)
+    proxy.set("/v1/snapshot", Fault::Cut(cut_at));
+    let out = agent_once(&via, &m, "backups", &[]);
+    let log = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{log}");
+    assert_eq!(keys(&m, "backups"), Vec::<String>::new(), "{log}");
+    assert_eq!(
+        pending_uploads(&m, "backups"),
+        Vec::<String>::new(),
+        "{log}"
+    );
+
+    proxy.set(
+        "/v1/snapshot",
+        Fault::Status(200, b"not a snapshot at all".to_vec()),
+    );
+    let out = agent_once(&via, &m, "backups", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not valid, nothing was kept"));
+    let out = m
+        .cmd()
+        .args([
+            "save",
+            "-http-addr",
+            &via,
+            "-o",
+            "s3://backups/manual/x.snap",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(keys(&m, "backups").is_empty());
+    assert!(pending_uploads(&m, "backups").is_empty());
+
+    // Through the proxy untouched, the same large snapshot is saved whole, in several parts.
+    proxy.clear();
+    let out = agent_once(&via, &m, "backups", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let k = keys(&m, "backups");
+    assert_eq!(k.len(), 1);
+    let v = verify(&m, &format!("s3://backups/{}", k[0]));
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    // So the cut came after the first part had been handed to the upload.
+    let head = ureq::head(&format!("{}/backups/{}", m.endpoint, k[0]))
+        .call()
+        .unwrap();
+    let size: usize = head.header("Content-Length").unwrap().parse().unwrap();
+    assert!(size > cut_at, "the snapshot is only {size} bytes");
+}
+
+/// The JSON config's `aws_storage` block (as the Enterprise agent names its keys) and
+/// `snapshot.local_scratch_path`: the object lands under the key prefix, the scratch
+/// directory is left empty, and the secret in the file is never printed.
+#[test]
+fn the_config_file_block_and_a_scratch_directory_work() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("cfg-bucket");
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("scratch");
+    let cfg = dir.path().join("agent.json");
+    let doc = serde_json::json!({"snapshot_agent": {
+        "http_addr": server.http_addr(),
+        "snapshot": {"interval": "0", "retain": 2, "local_scratch_path": scratch},
+        "local_storage": {"path": "."},
+        "aws_storage": {
+            "access_key_id": KEY_ID, "secret_access_key": SECRET, "s3_region": "us-east-1",
+            "s3_bucket": "cfg-bucket", "s3_key_prefix": "dc1/backups",
+            "s3_endpoint": m.endpoint, "s3_force_path_style": true,
+            "s3_server_side_encryption": false, "s3_static_snapshot_name": ""
+        },
+        "azure_blob_storage": {"account_name": "", "account_key": "", "container_name": ""},
+        "google_storage": {"bucket": ""}
+    }});
+    std::fs::write(&cfg, doc.to_string()).unwrap();
+    for _ in 0..3 {
+        let out = bare()
+            .args(["agent", "-config-file"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_no_secrets(&out);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let k = keys(&m, "cfg-bucket");
+    assert_eq!(k.len(), 2, "retain 2: {k:?}");
+    assert!(
+        k.iter().all(|k| k.starts_with("dc1/backups/consul-")),
+        "{k:?}"
+    );
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    assert!(pending_uploads(&m, "cfg-bucket").is_empty());
+
+    // A static name: one key, overwritten, nothing rotated.
+    let out = agent_once(
+        &server.http_addr(),
+        &m,
+        "cfg-bucket",
+        &[
+            "-aws-s3-static-snapshot-name",
+            "latest/consul.snap",
+            "-retain",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let k = keys(&m, "cfg-bucket");
+    assert_eq!(k.len(), 3, "{k:?}");
+    assert!(k.contains(&"latest/consul.snap".to_string()), "{k:?}");
+}
+
+/// `save -o s3://BUCKET/KEY` uploads a verified snapshot; `verify` and `restore` read it back
+/// from the bucket (restore: downloaded, verified and staged in one pass, then sent).
+#[test]
+fn save_to_a_url_then_verify_and_restore_it() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("snaps");
+    server.put("/v1/kv/before", "1");
+    let out = m
+        .cmd()
+        .args([
+            "save",
+            "-http-addr",
+            &server.http_addr(),
+            "-o",
+            "s3://snaps/dc1/a.snap",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Saved and verified snapshot to index "));
+    let v = verify(&m, "s3://snaps/dc1/");
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    server.put("/v1/kv/after", "2");
+    let out = m
+        .cmd()
+        .args([
+            "restore",
+            "-http-addr",
+            &server.http_addr(),
+            "s3://snaps/dc1/a.snap",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = ureq::get(&format!("{}/v1/kv/after", server.http_addr())).call();
+    assert!(
+        matches!(got, Err(ureq::Error::Status(404, _))),
+        "the restore brought back the state without the later key"
+    );
+    let out = m
+        .cmd()
+        .args([
+            "restore",
+            "-http-addr",
+            &server.http_addr(),
+            "s3://snaps/dc1/none.snap",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out.stderr).contains("no such object"));
+}
+
+/// Destinations are checked before anything is contacted: two at once, a local directory
+/// beside a bucket, a store's setting without its store, half a key pair and role
+/// assumption are usage errors (exit 2) in one line.
+#[test]
+fn conflicting_or_unsupported_destinations_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (args, want) in [
+        (
+            &["-aws-s3-bucket", "b", "-gcs-bucket", "g"][..],
+            "two destinations at once",
+        ),
+        (
+            &["-aws-s3-bucket", "b", "--dir", d][..],
+            "two destinations at once",
+        ),
+        (
+            &["-aws-s3-bucket", "b", "-local-path", d][..],
+            "two destinations at once",
+        ),
+        (
+            &["-aws-s3-region", "eu-west-1"][..],
+            "give -aws-s3-bucket too",
+        ),
+        (
+            &["-aws-s3-bucket", "b", "-aws-access-key-id", KEY_ID][..],
+            "give both",
+        ),
+        (
+            &["-aws-s3-bucket", "b", "-aws-role-arn", "arn:x"][..],
+            "-aws-role-arn",
+        ),
+    ] {
+        let out = bare()
+            .args(["agent", "--once", "-http-addr", "127.0.0.1:1"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{want} in {err}");
+        assert!(!err.contains("connect"), "{err}");
+    }
+}
