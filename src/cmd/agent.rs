@@ -296,15 +296,21 @@ fn settings(a: &Args) -> Result<Settings, Error> {
         local_dir,
         a.conn.timeout.or(file_duration(&f.timeout, "timeout")?),
     )?;
+    // The Enterprise agent uses the scratch path only for remote storage.
+    let scratch_name = if a.local_scratch_path.is_some() {
+        "-local-scratch-path"
+    } else {
+        "snapshot.local_scratch_path"
+    };
     #[cfg(feature = "s3")]
     if dest.scratch_ignored {
-        ignored.push("-local-scratch-path (local storage)".into());
+        ignored.push(scratch_name.to_string());
     }
     #[cfg(not(feature = "s3"))]
     {
         let _ = local_dir;
         if scratch.is_some() {
-            ignored.push("-local-scratch-path (local storage)".into());
+            ignored.push(scratch_name.to_string());
         }
     }
     let mut conn = a.conn.clone();

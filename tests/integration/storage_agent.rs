@@ -409,3 +409,65 @@ fn conflicting_or_unsupported_destinations_are_usage_errors() {
         assert!(!err.contains("connect"), "{err}");
     }
 }
+
+/// SIGTERM while the download stalls after the first part went up: the agent stops within
+/// seconds and aborts the upload, leaving no object and no pending multipart upload.
+#[test]
+fn a_signal_during_the_upload_aborts_it() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("backups");
+    fill(&server, 10);
+    let proxy = FaultProxy::start(server.http_port());
+    proxy.set("/v1/snapshot", Fault::Stall(9 << 20));
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = bare()
+        .args(["agent", "--once", "--no-lock", "--no-register"])
+        .args(["-http-addr", &format!("http://{}", proxy.addr())])
+        .args(["-aws-s3-bucket", "backups", "-aws-s3-region", "us-east-1"])
+        .args(["-aws-s3-endpoint", &m.endpoint])
+        .args([
+            "-aws-access-key-id",
+            KEY_ID,
+            "-aws-secret-access-key",
+            SECRET,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    // The stall holds the download after 9 MiB: wait for the upload to have started.
+    let start = std::time::Instant::now();
+    while pending_uploads(&m, "backups").is_empty() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no upload started: {}",
+            std::fs::read_to_string(log.path()).unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "SIGTERM ignored"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(!status.success(), "{text}");
+    assert!(keys(&m, "backups").is_empty(), "{text}");
+    assert_eq!(
+        pending_uploads(&m, "backups"),
+        Vec::<String>::new(),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET), "{text}");
+}
