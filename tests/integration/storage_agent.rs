@@ -44,7 +44,7 @@ fn bare() -> Command {
 }
 
 /// `agent --once` (no election, no registration) into `bucket` on moto, by flags.
-fn agent_once(addr: &str, m: &Moto, bucket: &str, extra: &[&str]) -> Output {
+fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Output {
     bare()
         .args([
             "agent",
@@ -55,7 +55,7 @@ fn agent_once(addr: &str, m: &Moto, bucket: &str, extra: &[&str]) -> Output {
             addr,
         ])
         .args(["-aws-s3-bucket", bucket, "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", &m.endpoint, "-aws-s3-force-path-style"])
+        .args(["-aws-s3-endpoint", endpoint, "-aws-s3-force-path-style"])
         .args([
             "-aws-access-key-id",
             KEY_ID,
@@ -129,7 +129,12 @@ fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
     m.bucket("backups");
     m.put("backups", "consul-snapshot/notes.snap", b"not ours");
     let addr = server.http_addr();
-    let out = agent_once(&addr, &m, "backups", &["-aws-s3-server-side-encryption"]);
+    let out = agent_once(
+        &addr,
+        &m.endpoint,
+        "backups",
+        &["-aws-s3-server-side-encryption"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_no_secrets(&out);
     let first: Vec<String> = keys(&m, "backups")
@@ -153,7 +158,7 @@ fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
 
     server.put("/v1/kv/grows", "a little more data");
-    let out = agent_once(&addr, &m, "backups", &["-retain", "1"]);
+    let out = agent_once(&addr, &m.endpoint, "backups", &["-retain", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_no_secrets(&out);
     let now = keys(&m, "backups");
@@ -202,7 +207,7 @@ fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)
     proxy.set("/v1/snapshot", Fault::Cut(cut_at));
-    let out = agent_once(&via, &m, "backups", &[]);
+    let out = agent_once(&via, &m.endpoint, "backups", &[]);
     let log = text(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{log}");
     assert_eq!(keys(&m, "backups"), Vec::<String>::new(), "{log}");
@@ -216,7 +221,7 @@ fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
         "/v1/snapshot",
         Fault::Status(200, b"not a snapshot at all".to_vec()),
     );
-    let out = agent_once(&via, &m, "backups", &[]);
+    let out = agent_once(&via, &m.endpoint, "backups", &[]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("not valid, nothing was kept"));
     let out = m
@@ -236,7 +241,7 @@ fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
 
     // Through the proxy untouched, the same large snapshot is saved whole, in several parts.
     proxy.clear();
-    let out = agent_once(&via, &m, "backups", &[]);
+    let out = agent_once(&via, &m.endpoint, "backups", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let k = keys(&m, "backups");
     assert_eq!(k.len(), 1);
@@ -296,7 +301,7 @@ fn the_config_file_block_and_a_scratch_directory_work() {
     // A static name: one key, overwritten, nothing rotated.
     let out = agent_once(
         &server.http_addr(),
-        &m,
+        &m.endpoint,
         "cfg-bucket",
         &[
             "-aws-s3-static-snapshot-name",
@@ -555,4 +560,42 @@ fn saving_a_large_snapshot_to_s3_stays_in_bounded_memory() {
     assert!(etag.contains('-'), "a multipart object: {etag}");
     let v = verify(&m, "s3://big/dc1/big.snap");
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+}
+
+/// A listing that fails (the fault proxy in front of the S3 emulator answers 500 to it) deletes
+/// nothing: the new object is saved and kept, the old ones stay, the log says retention
+/// stopped; once listing works again, retention prunes to `retain`.
+#[test]
+fn a_failed_listing_deletes_nothing() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("backups");
+    let addr = server.http_addr();
+    for i in 0..2 {
+        server.put(&format!("/v1/kv/n{i}"), "x");
+        let out = agent_once(&addr, &m.endpoint, "backups", &["-retain", "0"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    assert_eq!(keys(&m, "backups").len(), 2);
+    let port: u16 = m.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = FaultProxy::start(port);
+    proxy.set("/backups?", Fault::Status(500, b"listing broken".to_vec()));
+    let via = format!("http://{}", proxy.addr());
+    server.put("/v1/kv/n2", "x");
+    let out = agent_once(&addr, &via, "backups", &["-retain", "1"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("cannot list s3://backups/consul-snapshot/"),
+        "{log}"
+    );
+    assert!(
+        log.contains("retention on s3://backups/consul-snapshot/ stopped"),
+        "{log}"
+    );
+    assert!(!log.contains("removed"), "{log}");
+    assert_eq!(keys(&m, "backups").len(), 3);
+    proxy.clear();
+    let out = agent_once(&addr, &via, "backups", &["-retain", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(keys(&m, "backups").len(), 1);
 }

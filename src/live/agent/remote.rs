@@ -286,11 +286,32 @@ impl Agent {
             // One key, overwritten each time (versioning, if any, is the bucket's).
             return Ok(Outcome::Saved);
         }
-        let prefix = self.cfg.name_prefix.clone();
         self.remote_retention.remember(&url.key, &saved.snapshot);
-        let (valid, invalid) = self.remote_retention.scan(&target, &prefix)?;
+        // The snapshot is safe in the store: a retention that fails (a listing refused, say
+        // without s3:ListBucket) is logged, never a failed save, and deletes nothing it could
+        // not prove it may.
+        if let Err(e) = self.prune_remote(&target, &url, &name, &saved.snapshot) {
+            log(
+                "ERROR",
+                &format!("retention on {} stopped: {e}", target.prefix.url()),
+            );
+        }
+        Ok(Outcome::Saved)
+    }
+
+    /// Drop warnings against the newest other object, then retention, with the lock proven.
+    fn prune_remote(
+        &mut self,
+        target: &RemoteTarget,
+        url: &ObjectUrl,
+        name: &str,
+        snap: &crate::snapshot::archive::Snapshot,
+    ) -> Result<()> {
+        let prefix = self.cfg.name_prefix.clone();
+        let saved = snap;
+        let (valid, invalid) = self.remote_retention.scan(target, &prefix)?;
         self.log_invalid_objects(&invalid);
-        let new = KeptObject::of(&url.key, &saved.snapshot).as_kept(&target.prefix);
+        let new = KeptObject::of(&url.key, saved).as_kept(&target.prefix);
         if let Some(prev) = valid.iter().find(|k| k.key != url.key) {
             for w in drop_warnings(&prev.as_kept(&target.prefix), &new) {
                 log("WARN", &format!("{name}: {w}"));
@@ -298,16 +319,16 @@ impl Agent {
         }
         if self.cfg.lock && !self.holds_lock()? {
             self.step_down("the lock passed to another session after the save; not pruning");
-            return Ok(Outcome::Saved);
+            return Ok(());
         }
         let (removed, invalid) =
             self.remote_retention
-                .prune(&target, &prefix, self.cfg.retain, &url.key)?;
+                .prune(target, &prefix, self.cfg.retain, &url.key)?;
         self.log_invalid_objects(&invalid);
         for u in removed {
             log("INFO", &format!("removed {u} (retain {})", self.cfg.retain));
         }
-        Ok(Outcome::Saved)
+        Ok(())
     }
 
     pub(super) fn log_invalid_objects(&self, invalid: &[InvalidObject]) {
@@ -338,7 +359,21 @@ impl Agent {
             return Ok(());
         }
         let prefix = self.cfg.name_prefix.clone();
-        let (valid, invalid) = self.remote_retention.scan(&target, &prefix)?;
+        // A listing that fails here is not fatal: the saves may still work (a policy without
+        // s3:ListBucket, a store briefly away); retention says so again after each save.
+        let (valid, invalid) = match self.remote_retention.scan(&target, &prefix) {
+            Ok(x) => x,
+            Err(e) => {
+                log(
+                    "WARN",
+                    &format!(
+                        "cannot list {} (retention will not prune until it can): {e}",
+                        target.prefix.url()
+                    ),
+                );
+                return Ok(());
+            }
+        };
         self.log_invalid_objects(&invalid);
         if let Some(newest) = valid.first() {
             self.health.last_good_ms = Some(newest.time_ms);
