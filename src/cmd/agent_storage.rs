@@ -57,7 +57,7 @@ pub struct RemoteArgs {
     #[arg(long, value_name = "ID", help_heading = STORAGE)]
     pub aws_access_key_id: Option<String>,
     /// Secret access key (never printed) [env: AWS_SECRET_ACCESS_KEY].
-    #[arg(long, value_name = "KEY", help_heading = STORAGE, hide_env_values = true)]
+    #[arg(long, value_name = "KEY", help_heading = STORAGE)]
     pub aws_secret_access_key: Option<String>,
     /// Session token for the keys given (never printed) [env: AWS_SESSION_TOKEN].
     #[arg(long, value_name = "TOKEN", help_heading = STORAGE)]

@@ -97,22 +97,37 @@ pub fn create(storage: &Storage, url: &ObjectUrl) -> Result<ObjectWriter> {
             url.url()
         )));
     }
-    let store = storage.store(url)?;
-    let path = url.path();
-    let timeout = storage.options().timeout;
-    let name = url.url();
-    let started = storage
-        .runtime()
-        .block_on(async { tokio::time::timeout(timeout, store.put_multipart(&path)).await });
+    start(
+        storage.runtime().clone(),
+        storage.store(url)?.as_ref(),
+        &url.path(),
+        url.url(),
+        storage.options().timeout,
+        part_deadline(storage),
+    )
+}
+
+/// Starts a multipart upload to `path` in `store`, named `name` in errors; `timeout` bounds
+/// the start, `deadline` each part.
+fn start(
+    rt: Arc<Runtime>,
+    store: &dyn object_store::ObjectStore,
+    path: &object_store::path::Path,
+    name: String,
+    timeout: Duration,
+    deadline: Duration,
+) -> Result<ObjectWriter> {
+    let started =
+        rt.block_on(async { tokio::time::timeout(timeout, store.put_multipart(path)).await });
     let upload = match started {
         Err(_) => return Err(timed_out("starting the upload of", &name, timeout)),
         Ok(r) => r.map_err(|e| store_error("writing", &name, e))?,
     };
     Ok(ObjectWriter {
-        rt: storage.runtime().clone(),
+        rt,
         url: name,
         upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
-        deadline: part_deadline(storage),
+        deadline,
         written: 0,
     })
 }
@@ -468,4 +483,65 @@ pub fn save_via_scratch(
         bytes,
         elapsed: saved.elapsed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+    use object_store::ObjectStore;
+
+    fn writer(store: &InMemory, rt: &Arc<Runtime>, key: &str) -> ObjectWriter {
+        let path = object_store::path::Path::from(key);
+        let d = Duration::from_secs(10);
+        start(rt.clone(), store, &path, format!("mem://{key}"), d, d).unwrap()
+    }
+
+    fn keys(store: &InMemory, rt: &Runtime) -> Vec<(String, u64)> {
+        rt.block_on(async {
+            let mut l = store.list(None);
+            let mut out = Vec::new();
+            while let Some(m) = l.next().await {
+                let m = m.unwrap();
+                out.push((m.location.to_string(), m.size));
+            }
+            out
+        })
+    }
+
+    /// Parts go up as they fill; the object appears only when finished, whole; a writer
+    /// dropped or aborted part-way leaves nothing.
+    #[test]
+    fn an_object_appears_only_when_finished() {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap(),
+        );
+        let store = InMemory::new();
+        let chunk = vec![7u8; 1 << 20];
+        let mut w = writer(&store, &rt, "a/whole.snap");
+        for _ in 0..20 {
+            w.write(&chunk).unwrap();
+        }
+        assert_eq!(w.written(), 20 << 20);
+        assert!(
+            keys(&store, &rt).is_empty(),
+            "visible before it was finished"
+        );
+        assert_eq!(w.finish().unwrap(), 20 << 20);
+        assert_eq!(keys(&store, &rt), [("a/whole.snap".to_string(), 20 << 20)]);
+
+        let mut w = writer(&store, &rt, "a/dropped.snap");
+        for _ in 0..9 {
+            w.write(&chunk).unwrap();
+        }
+        drop(w);
+        let mut w = writer(&store, &rt, "a/aborted.snap");
+        w.write(&chunk).unwrap();
+        w.abort().unwrap();
+        assert_eq!(keys(&store, &rt).len(), 1);
+    }
 }
