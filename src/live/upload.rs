@@ -170,20 +170,35 @@ impl ObjectWriter {
 
     /// Uploads the last part and completes the upload: the object appears, whole.
     pub fn finish(mut self) -> Result<u64> {
+        // The parts in flight first, while the upload is still ours to abort (an error or a
+        // timeout returns here, and the drop aborts it).
+        if let Some(up) = self.upload.as_mut() {
+            let deadline = self.deadline;
+            let waited = self
+                .rt
+                .block_on(async { tokio::time::timeout(deadline, up.wait_for_capacity(0)).await });
+            match waited {
+                Err(_) => return Err(timed_out("uploading a part of", &self.url, deadline)),
+                Ok(Err(e)) => return Err(store_error("writing", &self.url, e)),
+                Ok(Ok(())) => {}
+            }
+        }
         let Some(up) = self.upload.take() else {
             return Err(Error::io(
                 format!("writing {}", self.url),
                 io::Error::other("the upload has ended"),
             ));
         };
-        let deadline = self.deadline * PARTS_IN_FLIGHT as u32 + self.deadline;
+        // The last part and the completion.
+        let deadline = self.deadline * 2;
         let done = self
             .rt
             .block_on(async { tokio::time::timeout(deadline, up.finish()).await });
         match done {
             Ok(Ok(_)) => Ok(self.written),
             Ok(Err(e)) => Err(store_error("writing", &self.url, e)),
-            // The upload future is dropped: its tasks end; abort what S3 holds.
+            // Only the last part and the completion can time out here; a bucket lifecycle rule
+            // for incomplete uploads clears what such a rare failure leaves.
             Err(_) => Err(timed_out("completing the upload of", &self.url, deadline)),
         }
     }
