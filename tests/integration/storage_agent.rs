@@ -43,17 +43,11 @@ fn bare() -> Command {
     c
 }
 
-/// `agent --once` (no election, no registration) into `bucket` on moto, by flags.
+/// `agent --once` (with the leader lock and the catalog registration, as a cron job runs it)
+/// into `bucket` on moto, by flags.
 fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Output {
     bare()
-        .args([
-            "agent",
-            "--once",
-            "--no-lock",
-            "--no-register",
-            "-http-addr",
-            addr,
-        ])
+        .args(["agent", "--once", "-http-addr", addr])
         .args(["-aws-s3-bucket", bucket, "-aws-s3-region", "us-east-1"])
         .args(["-aws-s3-endpoint", endpoint, "-aws-s3-force-path-style"])
         .args([
@@ -339,6 +333,14 @@ fn save_to_a_url_then_verify_and_restore_it() {
     let v = verify(&m, "s3://snaps/dc1/");
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
     server.put("/v1/kv/after", "2");
+    let out = m
+        .cmd()
+        .args(["restore", "--dry-run", "-http-addr", &server.http_addr()])
+        .arg("s3://snaps/dc1/a.snap")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Would restore s3://snaps/dc1/a.snap to "));
     let out = m
         .cmd()
         .args([
