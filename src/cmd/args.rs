@@ -117,6 +117,20 @@ impl TypeFilter {
     }
 }
 
+impl TypeFilter {
+    /// The `--type` names as Nomad type bytes, or `None` if one is not Nomad's (or
+    /// `--kv-prefix` is given, which only Consul has).
+    pub fn nomad_types(&self) -> Option<Vec<u8>> {
+        if self.kv_prefix.is_some() {
+            return None;
+        }
+        self.types
+            .iter()
+            .map(|t| snapinspect::snapshot::nomad::type_by_name(t))
+            .collect()
+    }
+}
+
 /// Whether secrets are printed.
 #[derive(clap::Args, Debug)]
 pub struct SecretArgs {

@@ -92,6 +92,22 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         a.snapshot.read(&mut Tee(&mut kv, &mut vault))?
     };
+    if snap.product == Product::Nomad {
+        let report = snapinspect::report::nomad::NomadReport::new(&snap);
+        let mut out = match (a.format, a.details) {
+            (Format::Pretty, false) => report.pretty().into_bytes(),
+            (Format::Json, false) => report.json().into_bytes(),
+            (Format::Legacy, _) => inspect::legacy(&snap.meta),
+            (_, true) => {
+                return Err(Error::Unsupported(
+                    "--details reads Consul's records; this is a Nomad snapshot".into(),
+                ))
+            }
+        };
+        out.push(b'\n');
+        super::emit(&out)?;
+        return Ok(EXIT_OK);
+    }
     if snap.product == Product::Vault {
         let report = VaultReport::new(&snap.meta, &vault);
         let mut out = match (a.format, a.details) {

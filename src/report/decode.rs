@@ -51,6 +51,10 @@ pub struct DecodeSink<W: Write> {
     pub printed: u64,
     /// Records that fell back to the generic value.
     pub untyped: u64,
+    /// Only these Nomad types, for a Nomad snapshot (all when empty).
+    pub nomad_types: Vec<u8>,
+    /// Print no Consul records (the type filter named Nomad types).
+    pub consul_off: bool,
 }
 
 impl<W: Write> DecodeSink<W> {
@@ -63,6 +67,8 @@ impl<W: Write> DecodeSink<W> {
             meta: None,
             printed: 0,
             untyped: 0,
+            nomad_types: Vec::new(),
+            consul_off: false,
         }
     }
 
@@ -128,12 +134,24 @@ impl<W: Write> RecordSink for DecodeSink<W> {
     }
 
     fn wants_value(&mut self, t: MessageType) -> bool {
-        self.filter.type_ok(t)
+        !self.consul_off && self.filter.type_ok(t)
+    }
+
+    fn wants_nomad_value(&mut self, t: u8) -> bool {
+        self.nomad_types.is_empty() || self.nomad_types.contains(&t)
+    }
+
+    fn nomad_record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Some(v) = r.value else { return Ok(()) };
+        let text = crate::report::nomad::decode::line(r, v, &self.redactor);
+        self.printed += 1;
+        self.untyped += 1;
+        self.write_line(&text)
     }
 
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
         let Some(v) = r.value else { return Ok(()) };
-        if !self.filter.type_ok(r.mtype) {
+        if self.consul_off || !self.filter.type_ok(r.mtype) {
             return Ok(());
         }
         if let Some(prefix) = &self.filter.kv_prefix {
