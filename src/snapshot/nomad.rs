@@ -234,6 +234,42 @@ mod tests {
         assert_eq!(refusal(29, v("1.7.5")), None);
     }
 
+    struct Types(Vec<(u8, u64)>, u64);
+    impl crate::snapshot::state::RecordSink for Types {
+        fn nomad_record(
+            &mut self,
+            r: &crate::snapshot::state::Record<'_>,
+        ) -> crate::error::Result<()> {
+            self.0.push((r.mtype.0, r.consul_size));
+            Ok(())
+        }
+        fn record(&mut self, _r: &crate::snapshot::state::Record<'_>) -> crate::error::Result<()> {
+            self.1 += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_empty_header_is_nomads_in_any_chunking() {
+        use crate::snapshot::vault::{Product, StateStream};
+        // Header {}, then Index {"Key": "jobs"} and Job {} records.
+        let mut s = vec![0x80, 2, 0x81, 0xa3];
+        s.extend_from_slice(b"Key");
+        s.extend_from_slice(&[0xa4, b'j', b'o', b'b', b's', 1, 0x80]);
+        for chunk in 1..=s.len() {
+            let mut w = StateStream::new();
+            let mut t = Types(Vec::new(), 0);
+            for part in s.chunks(chunk) {
+                w.feed(part, &mut t).unwrap();
+            }
+            w.finish().unwrap();
+            assert_eq!(w.product(), Product::Nomad);
+            // Nomad's inspect counts the header into the first record.
+            assert_eq!(t.0, vec![(2, 12), (1, 2)]);
+            assert_eq!(t.1, 0, "no Consul records");
+        }
+    }
+
     #[test]
     fn names_are_nomads() {
         assert_eq!(type_name(30), "WrappedRootKeys");

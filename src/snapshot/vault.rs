@@ -516,8 +516,12 @@ impl crate::snapshot::archive::Snapshot {
         match self.product {
             Product::Consul => Ok(()),
             p => Err(Error::Unsupported(format!(
-                "{what} works on Consul snapshots only; this is a {} snapshot (verify and inspect read it)",
-                p.title()
+                "{what} works on Consul snapshots only; this is a {} snapshot ({} read it)",
+                p.title(),
+                match p {
+                    Product::Nomad => "verify, inspect, decode, diff, trend and compat",
+                    _ => "verify and inspect",
+                }
             ))),
         }
     }

@@ -21,6 +21,7 @@ mod inspect_goldens;
 mod layers;
 mod live;
 mod mutations;
+mod nomad;
 mod operator;
 mod oracle;
 mod progress;

@@ -297,7 +297,7 @@ impl NomadCompat {
             .find(|v| snap.types().all(|(t, _)| nomad::refusal(t.0, *v).is_none()))
             .map(|v| v.to_string());
         NomadCompat {
-            schema: "snapinspect/nomad-compat/v1",
+            schema: "snapinspect-nomad-compat/1",
             product: "nomad",
             restorable: target.map(|_| types.iter().all(|t| t.refused.is_none())),
             target: target.map(|v| v.to_string()),
