@@ -26,6 +26,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
     let filter = match (a.filter.filter(), &nomad_types) {
         (Ok(f), _) => Some(f),
         (Err(_), Some(_)) => None,
+        // Neither Consul's nor Nomad's type names.
         (Err(e), None) => return Err(e),
     };
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -35,7 +36,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         a.secrets.redactor(),
     );
     sink.consul_off = filter.is_none();
-    sink.nomad_types = nomad_types.unwrap_or_default();
+    sink.nomad_types = nomad_types;
     let result = a.snapshot.read(&mut sink);
     sink.finish()?;
     let snap = result?;

@@ -51,8 +51,9 @@ pub struct DecodeSink<W: Write> {
     pub printed: u64,
     /// Records that fell back to the generic value.
     pub untyped: u64,
-    /// Only these Nomad types, for a Nomad snapshot (all when empty).
-    pub nomad_types: Vec<u8>,
+    /// Only these Nomad types, for a Nomad snapshot (all when empty; none when `None`, as
+    /// for a KV prefix, which Nomad has no records for).
+    pub nomad_types: Option<Vec<u8>>,
     /// Print no Consul records (the type filter named Nomad types).
     pub consul_off: bool,
 }
@@ -67,7 +68,7 @@ impl<W: Write> DecodeSink<W> {
             meta: None,
             printed: 0,
             untyped: 0,
-            nomad_types: Vec::new(),
+            nomad_types: Some(Vec::new()),
             consul_off: false,
         }
     }
@@ -138,11 +139,17 @@ impl<W: Write> RecordSink for DecodeSink<W> {
     }
 
     fn wants_nomad_value(&mut self, t: u8) -> bool {
-        self.nomad_types.is_empty() || self.nomad_types.contains(&t)
+        match &self.nomad_types {
+            Some(types) => types.is_empty() || types.contains(&t),
+            None => false,
+        }
     }
 
     fn nomad_record(&mut self, r: &Record<'_>) -> Result<()> {
         let Some(v) = r.value else { return Ok(()) };
+        if !self.wants_nomad_value(r.mtype.0) {
+            return Ok(());
+        }
         let text = crate::report::nomad::decode::line(r, v, &self.redactor);
         self.printed += 1;
         self.untyped += 1;

@@ -518,3 +518,45 @@ fn trend_follows_nomad_types_and_refuses_mixed_products() {
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("one product"), "{err}");
 }
+
+#[test]
+fn no_command_prints_a_nomad_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = "testdata/nomad.snap";
+    let prom = dir.path().join("m.prom");
+    let prom = prom.to_str().unwrap();
+    let mut runs: Vec<Vec<&str>> = vec![
+        vec!["inspect", f],
+        vec!["inspect", "--format", "json", f],
+        vec!["inspect", "--meta", f],
+        vec!["verify", f],
+        vec!["verify", "--format", "json", f],
+        vec!["verify", "--prometheus", prom, f],
+        vec!["decode", f],
+        vec!["decode", "--type", "ACLToken", "--type", "Node", f],
+        vec!["decode", "--kv-prefix", "", f],
+        vec!["compat", f],
+        vec!["compat", "--format", "json", "--target", "1.6.2", f],
+        vec!["diff", "testdata/nomad.snap", f],
+        vec!["trend", f, f],
+        vec!["trend", "--format", "json", f, f],
+    ];
+    for cmd in ["acl", "scan"] {
+        runs.push(vec![cmd, f]);
+    }
+    for args in runs {
+        let (code, out, err) = run(&args);
+        assert!(code <= 5, "{args:?}: {code} {err}");
+        let written = std::fs::read_to_string(prom).unwrap_or_default();
+        for s in secrets() {
+            assert!(
+                !out.contains(s) && !err.contains(s) && !written.contains(s),
+                "{args:?} printed {s}"
+            );
+        }
+    }
+    // With --kv-prefix (Consul's KV filter) no Nomad record is printed, only the meta line.
+    let (code, out, _) = run(&["decode", "--kv-prefix", "", f]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
