@@ -470,6 +470,21 @@ fn diff_compares_records_by_identity() {
     let tok = find("ACLToken:acce5500-0000-4000-8000-00000000a002");
     assert_eq!(tok["secret_changed"], true);
     assert!(tok["fields"].as_array().unwrap().is_empty(), "{tok}");
+    // --type takes Nomad's names (ACLToken is 12 in Nomad, 17 in Consul).
+    let (code, out, err) = run(&[
+        "diff",
+        "--stat",
+        "--type",
+        "ACLToken",
+        "testdata/nomad.snap",
+        &new,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("\nACLToken  0      0        1        0           1\n"),
+        "{out}"
+    );
+    assert!(!out.contains("Alloc"), "{out}");
     // Consul's diff of the same command still says consul, and mixing products is exit 5.
     let (_, out, _) = run(&[
         "diff",

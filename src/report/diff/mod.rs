@@ -48,6 +48,8 @@ pub struct DiffOptions {
     pub show_values: bool,
     /// Show secrets instead of redaction markers.
     pub show_secrets: bool,
+    /// For Nomad snapshots: only these Nomad types (all when empty).
+    pub nomad_types: Vec<u8>,
 }
 mod passes;
 

@@ -57,7 +57,7 @@ struct Seen {
 /// Decodes a record with secrets redacted; `None` for records left out by the options.
 fn decoded(r: &Record<'_>, opts: &DiffOptions, redactor: &Redactor) -> Option<(u8, String, Json)> {
     let t = r.mtype.0;
-    if !opts.types.is_empty() && !opts.types.iter().any(|m| m.0 == t) {
+    if !opts.nomad_types.is_empty() && !opts.nomad_types.contains(&t) {
         return None;
     }
     if t == INDEX && !opts.include_indexes {
