@@ -42,6 +42,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     format: Format,
+    /// Nomad's spelling of --format json (`-json`).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Also show why the snapshot is big and where it came from (after Consul's report).
     #[arg(long)]
     details: bool,
@@ -58,7 +61,10 @@ pub struct Args {
 }
 
 /// Runs `inspect`.
-pub fn run(a: Args) -> Result<i32, Error> {
+pub fn run(mut a: Args) -> Result<i32, Error> {
+    if a.json {
+        a.format = Format::Json;
+    }
     if a.meta {
         return meta(a);
     }

@@ -161,6 +161,8 @@ fn inspect_json_is_nomads_format() {
     );
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     validate("nomad-inspect.schema.json", &doc);
+    // Nomad's own spelling.
+    assert_eq!(run(&["inspect", "-json", "testdata/nomad.snap"]).1, out);
     let stats = doc["Stats"].as_array().unwrap();
     let sum: u64 = stats.iter().map(|s| s["Sum"].as_u64().unwrap()).sum();
     let count: u64 = stats.iter().map(|s| s["Count"].as_u64().unwrap()).sum();
