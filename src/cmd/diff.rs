@@ -34,6 +34,8 @@ pub struct Args {
     show_values: bool,
     #[command(flatten)]
     secrets: SecretArgs,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
     /// The snapshot before (read twice, so not standard input).
     old: PathBuf,
     /// The snapshot after.
@@ -50,6 +52,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         show_values: a.show_values,
         show_secrets: a.secrets.show_secrets,
     };
+    a.storage.apply();
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let read = ReadOptions {
