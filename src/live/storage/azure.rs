@@ -116,6 +116,11 @@ pub fn parse_connection_string(s: &str) -> Result<Account> {
 
 /// The account from the Azure CLI's variables, then the settings over them.
 pub fn resolve(settings: &AzureSettings) -> Result<Account> {
+    resolve_with(settings, &env)
+}
+
+/// [`resolve`], with the variables read through `env`.
+fn resolve_with(settings: &AzureSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<Account> {
     let mut a = match env("AZURE_STORAGE_CONNECTION_STRING") {
         Some(cs) => parse_connection_string(&cs)?,
         None => Account {
@@ -228,6 +233,69 @@ mod tests {
         let err = parse_connection_string("AccountKey=secretkey;junk").unwrap_err();
         assert!(!err.to_string().contains("secretkey"));
         assert!(format!("{a:?}").contains("<redacted>") && !format!("{a:?}").contains("sig=x"));
+    }
+
+    #[test]
+    fn settings_win_over_the_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let cs = vars(&[(
+            "AZURE_STORAGE_CONNECTION_STRING",
+            "AccountName=acct;AccountKey=ZW52;BlobEndpoint=http://127.0.0.1:1/acct",
+        )]);
+        let none = AzureSettings::default();
+        let a = resolve_with(&none, &cs).unwrap();
+        assert_eq!(
+            (a.name.as_deref(), a.key.as_deref(), a.endpoint.as_deref()),
+            (Some("acct"), Some("ZW52"), Some("http://127.0.0.1:1/acct"))
+        );
+        // The same account: the flag's key replaces the variable's, the endpoint stays.
+        let same = AzureSettings {
+            account_name: Some("acct".into()),
+            account_key: Some("ZmxhZw==".into()),
+            environment: None,
+        };
+        let a = resolve_with(&same, &cs).unwrap();
+        assert_eq!(
+            (a.key.as_deref(), a.endpoint.as_deref()),
+            (Some("ZmxhZw=="), Some("http://127.0.0.1:1/acct"))
+        );
+        // Another account: nothing the variables say about theirs is kept.
+        let other = AzureSettings {
+            account_name: Some("other".into()),
+            account_key: None,
+            environment: Some("AzureChinaCloud".into()),
+        };
+        let a = resolve_with(&other, &cs).unwrap();
+        assert_eq!(
+            (a.name.as_deref(), a.key.as_deref(), a.endpoint.as_deref()),
+            (
+                Some("other"),
+                None,
+                Some("https://other.blob.core.chinacloudapi.cn")
+            )
+        );
+        // AZURE_STORAGE_ACCOUNT with a SAS token; a bad environment is a usage error.
+        let sas = vars(&[
+            ("AZURE_STORAGE_ACCOUNT", "acct"),
+            ("AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=2"),
+        ]);
+        let a = resolve_with(&none, &sas).unwrap();
+        assert_eq!(
+            (a.name.as_deref(), a.sas.as_deref(), a.endpoint.as_deref()),
+            (Some("acct"), Some("sv=1&sig=2"), None)
+        );
+        let bad = AzureSettings {
+            environment: Some("AzureMoon".into()),
+            ..AzureSettings::default()
+        };
+        assert!(matches!(resolve_with(&bad, &sas), Err(Error::Usage(_))));
     }
 
     #[test]
