@@ -17,7 +17,7 @@ static TIMEOUT: OnceLock<Duration> = OnceLock::new();
 /// Parses `--timeout`: seconds (`5`, `2.5`) or a duration (`30s`, `2m`), at least 100ms.
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let d = match s.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 && secs < 1e9 => Duration::from_secs_f64(secs),
+        Ok(secs) if (0.0..1e9).contains(&secs) => Duration::from_secs_f64(secs),
         Ok(_) => return Err(format!("{s:?}: not a number of seconds")),
         Err(_) => humantime::parse_duration(s)
             .map_err(|e| format!("{s:?}: {e} (write seconds, or e.g. 30s, 2m)"))?,
