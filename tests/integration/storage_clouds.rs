@@ -109,10 +109,20 @@ fn readers_work(base: &str, put: &dyn Fn(&str, &[u8]), cmd: &dyn Fn() -> Command
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    // verify of a prefix: its .snap objects, sorted, in the JSON too.
-    let out = cmd().arg("verify").arg(url("backups/")).output().unwrap();
+    // verify of a prefix: its .snap objects, sorted, in the JSON and the metrics too.
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("verify.prom");
+    let out = cmd()
+        .arg("verify")
+        .arg(url("backups/"))
+        .arg("--prometheus")
+        .arg(&prom)
+        .output()
+        .unwrap();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
+    let metrics = std::fs::read_to_string(&prom).unwrap();
+    assert!(metrics.contains(&url("backups/kv.snap")), "{metrics}");
     let ok: Vec<&str> = t.lines().filter(|l| l.starts_with("OK")).collect();
     assert_eq!(ok.len(), 2, "{t}");
     assert!(ok[0].contains(&url("backups/all.snap")), "{t}");
@@ -127,6 +137,14 @@ fn readers_work(base: &str, put: &dyn Fn(&str, &[u8]), cmd: &dyn Fn() -> Command
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(got["files"][1]["path"], url("backups/kv.snap").as_str());
     assert_eq!(got["files"][1]["file_bytes"], kv.len() as u64);
+
+    // --max-age judges the newest: the fixtures are years old.
+    let out = cmd()
+        .args(["verify", "--max-age", "1h"])
+        .arg(url("backups/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 
     // One corrupt object: exit 3, and the FAIL line names it.
     put("backups/zz-bad.snap", &corrupt());
