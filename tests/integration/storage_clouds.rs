@@ -215,6 +215,32 @@ fn azure_account_and_key_from_the_environment_and_never_printed() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(out.stdout, want);
 
+    // AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_SAS_TOKEN (read and list), a prefix included.
+    let out = bare_cmd()
+        .env("AZURE_STORAGE_ACCOUNT", AZURITE_ACCOUNT)
+        .env("AZURE_STORAGE_SAS_TOKEN", format!("?{}", az.sas()))
+        .env("AZURE_STORAGE_ENDPOINT", &az.endpoint)
+        .args(["verify", "az://snaps/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The same token with its signature spoilt: refused, and the token is not printed.
+    let spoilt = az.sas().replace("sig=", "sig=AAAA");
+    let out = bare_cmd()
+        .env("AZURE_STORAGE_ACCOUNT", AZURITE_ACCOUNT)
+        .env("AZURE_STORAGE_SAS_TOKEN", &spoilt)
+        .env("AZURE_STORAGE_ENDPOINT", &az.endpoint)
+        .args(["inspect", "az://snaps/kv.snap"])
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{t}");
+    let sig = spoilt.split("sig=").nth(1).unwrap();
+    assert!(
+        !t.contains(&sig[..16]),
+        "the SAS signature was printed: {t}"
+    );
+
     // A wrong key (valid base64), a key that is not base64, and a wrong key in a connection
     // string: each fails with exit 4 or 2, and the key is in no output.
     let wrong = "V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXlXcm9uZ0tleQ==";
