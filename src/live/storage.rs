@@ -314,7 +314,7 @@ impl Storage {
         // AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, web identity and
         // container credentials...: every AWS_ variable object_store knows; then the
         // AWS_PROFILE's keys and region from the shared files where those leave them unset.
-        let mut b = aws_profile::apply(AmazonS3Builder::from_env().with_bucket_name(bucket))?;
+        let mut b = aws_profile::apply(AmazonS3Builder::from_env().with_bucket_name(bucket), true)?;
         let ignore_endpoints = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let endpoint = if ignore_endpoints {

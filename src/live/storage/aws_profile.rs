@@ -164,14 +164,17 @@ fn expand_home(p: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The profile's keys and region on the builder, where the variables leave them unset.
+/// The profile's keys (unless `keys` is false: keys were given otherwise, e.g. as flags) and
+/// region on the builder, where the variables leave them unset.
 pub fn apply(
     mut b: object_store::aws::AmazonS3Builder,
+    keys: bool,
 ) -> Result<object_store::aws::AmazonS3Builder> {
     let Some(p) = load()? else { return Ok(b) };
     let env_keys = env("AWS_ACCESS_KEY_ID").is_some() || env("AWS_SECRET_ACCESS_KEY").is_some();
     let web_identity = env("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
-    if let (false, false, Some(id), Some(secret)) = (
+    if let (true, false, false, Some(id), Some(secret)) = (
+        keys,
         env_keys,
         web_identity,
         &p.access_key_id,
