@@ -1,6 +1,9 @@
 //! The cloud storage emulators the storage tests run against, started per test on a free
-//! loopback port and stopped when dropped: moto in server mode for S3
-//! (`scripts/install-emulators.sh`; `SNAPINSPECT_MOTO` names its python, else `python3`).
+//! loopback port and stopped when dropped, all installed by `scripts/install-emulators.sh`:
+//! moto in server mode for S3 (`SNAPINSPECT_MOTO` names its python, else the script's venv,
+//! else `python3`), Azurite for Azure Blob Storage (`SNAPINSPECT_AZURITE`, else the script's
+//! npm install) and fake-gcs-server for Google Cloud Storage (`SNAPINSPECT_GCS_EMULATOR`, else
+//! the binary in the script's venv).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
