@@ -34,6 +34,8 @@ pub struct Args {
     show_values: bool,
     #[command(flatten)]
     secrets: SecretArgs,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
     /// The snapshot before (read twice, so not standard input).
     old: PathBuf,
     /// The snapshot after.
@@ -57,6 +59,7 @@ pub fn run(a: Args) -> Result<i32, Error> {
         show_secrets: a.secrets.show_secrets,
         nomad_types: nomad_types.unwrap_or_default(),
     };
+    a.storage.apply();
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let read = ReadOptions {
