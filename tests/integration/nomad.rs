@@ -577,3 +577,52 @@ fn no_command_prints_a_nomad_secret() {
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// Damaged Nomad state.bins (bytes flipped, cut, inserted; hashes and Size matching, so the
+/// walk is reached) through the library: every read ends in a result or an error, never a
+/// panic, and the reports of what was read build.
+#[test]
+fn mutated_nomad_states_never_panic() {
+    use snapinspect::model::secrets::Redactor;
+    use snapinspect::report::decode::{DecodeSink, Filter};
+    use snapinspect::snapshot::archive::{read_archive, ReadOptions};
+    let good = nomad_state(&demo_records());
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut ok, mut failed) = (0, 0);
+    for _ in 0..1500 {
+        let mut s = good.clone();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() as usize) % s.len();
+            match next() % 4 {
+                0 => s[at] ^= 1 << (next() % 8),
+                1 => s[at] = next() as u8,
+                2 => s.truncate(at.max(1)),
+                _ => s.insert(at, next() as u8),
+            }
+        }
+        let bytes = snap_state(&s);
+        let mut sink = DecodeSink::new(Vec::new(), Filter::default(), Redactor::keyed_by(b"m"));
+        match read_archive(
+            std::io::Cursor::new(bytes),
+            &ReadOptions::default(),
+            &mut sink,
+        ) {
+            Ok(snap) => {
+                ok += 1;
+                let _ = snapinspect::report::nomad::NomadReport::new(&snap).pretty();
+                let _ = snapinspect::report::nomad::NomadCompat::new(&snap, None).pretty();
+            }
+            Err(e) => {
+                failed += 1;
+                assert!(matches!(e.exit_code(), 3 | 5), "{e}");
+            }
+        }
+    }
+    assert!(ok > 0 && failed > 0, "{ok} read, {failed} failed");
+}
