@@ -626,3 +626,32 @@ fn mutated_nomad_states_never_panic() {
     }
     assert!(ok > 0 && failed > 0, "{ok} read, {failed} failed");
 }
+
+#[test]
+fn unpack_and_pack_keep_a_nomad_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("raw");
+    let (code, _, err) = run(&["unpack", "testdata/nomad.snap", "-C", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // The extracted directory reads as a raft snapshot directory of Nomad's.
+    let (code, text, err) = run(&["verify", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("records=35") && text.contains("product=nomad"),
+        "{text}"
+    );
+    let snap = dir.path().join("again.snap");
+    let (code, _, err) = run(&[
+        "pack",
+        "--meta",
+        out.join("meta.json").to_str().unwrap(),
+        "--state",
+        out.join("state.bin").to_str().unwrap(),
+        "-o",
+        snap.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, a, _) = run(&["inspect", snap.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(a, run(&["inspect", "testdata/nomad.snap"]).1);
+}
