@@ -41,14 +41,14 @@ fn empty(v: &Json) -> bool {
     }
 }
 
-fn walk(t: u8, v: &mut Json, path: &str, found: &mut Vec<(String, Json)>) {
+fn walk(t: u8, v: &Json, path: &str, found: &mut Vec<String>) {
     match v {
         Json::Object(map) => {
-            for (k, child) in map.iter_mut() {
+            for (k, child) in map {
                 let p = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
                 if is_secret(t, k) {
                     if !empty(child) {
-                        found.push((p, child.clone()));
+                        found.push(p);
                     }
                 } else {
                     walk(t, child, &p, found);
@@ -56,7 +56,7 @@ fn walk(t: u8, v: &mut Json, path: &str, found: &mut Vec<(String, Json)>) {
             }
         }
         Json::Array(items) => {
-            for (i, child) in items.iter_mut().enumerate() {
+            for (i, child) in items.iter().enumerate() {
                 walk(t, child, &format!("{path}/{i}"), found);
             }
         }
@@ -66,10 +66,9 @@ fn walk(t: u8, v: &mut Json, path: &str, found: &mut Vec<(String, Json)>) {
 
 /// JSON pointers of the secrets in a Nomad record of type `t`.
 pub fn secret_paths(t: u8, value: &Json) -> Vec<String> {
-    let mut v = value.clone();
     let mut found = Vec::new();
-    walk(t, &mut v, "", &mut found);
-    found.into_iter().map(|(p, _)| p).collect()
+    walk(t, value, "", &mut found);
+    found
 }
 
 /// Replaces every secret of a Nomad record by the redactor's marker (unless it shows them);
