@@ -120,7 +120,7 @@ pub struct Args {
     /// upload). Ignored for local storage.
     #[arg(long, value_name = "DIR", help_heading = ENTERPRISE)]
     local_scratch_path: Option<PathBuf>,
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     #[command(flatten)]
     remote: super::agent_storage::RemoteArgs,
     #[command(flatten)]
@@ -288,7 +288,7 @@ fn settings(a: &Args) -> Result<Settings, Error> {
             .clone()
             .filter(|p| !p.as_os_str().is_empty() && p.as_os_str() != "."))
         .map(|p| p.display().to_string());
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     let dest = super::agent_storage::destination(
         &a.remote,
         &f,
@@ -302,11 +302,11 @@ fn settings(a: &Args) -> Result<Settings, Error> {
     } else {
         "snapshot.local_scratch_path"
     };
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     if dest.scratch_ignored {
         ignored.push(scratch_name.to_string());
     }
-    #[cfg(not(feature = "s3"))]
+    #[cfg(not(feature = "storage"))]
     {
         let _ = local_dir;
         if scratch.is_some() {
@@ -373,7 +373,7 @@ fn settings(a: &Args) -> Result<Settings, Error> {
             .clone()
             .or(s.name_prefix.clone())
             .unwrap_or(d.name_prefix),
-        #[cfg(feature = "s3")]
+        #[cfg(feature = "storage")]
         remote: dest.remote,
     };
     agent::check_prefix(&cfg.name_prefix).map_err(Error::Usage)?;
@@ -441,9 +441,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if a.create_token {
         return create_token(&a, &cfg, &client);
     }
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     let local = cfg.remote.is_none();
-    #[cfg(not(feature = "s3"))]
+    #[cfg(not(feature = "storage"))]
     let local = true;
     if local {
         std::fs::create_dir_all(&cfg.dir)

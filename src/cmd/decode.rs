@@ -4,6 +4,7 @@ use std::io::BufWriter;
 
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::report::decode::DecodeSink;
+use snapinspect::snapshot::vault::Product;
 
 use super::args::{SecretArgs, SnapshotArgs, TypeFilter};
 
@@ -20,11 +21,31 @@ pub struct Args {
 
 /// Runs `decode`.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let filter = a.filter.filter()?;
+    // `--type` names a Consul type or a Nomad one; which applies is known once read.
+    let nomad_types = a.filter.nomad_types();
+    let filter = match (a.filter.filter(), &nomad_types) {
+        (Ok(f), _) => Some(f),
+        (Err(_), Some(_)) => None,
+        // Neither Consul's nor Nomad's type names.
+        (Err(e), None) => return Err(e),
+    };
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut sink = DecodeSink::new(out, filter, a.secrets.redactor());
+    let mut sink = DecodeSink::new(
+        out,
+        filter.clone().unwrap_or_default(),
+        a.secrets.redactor(),
+    );
+    sink.consul_off = filter.is_none();
+    sink.nomad_types = nomad_types;
     let result = a.snapshot.read(&mut sink);
     sink.finish()?;
-    result?.require_consul("decode")?;
+    let snap = result?;
+    if snap.product != Product::Nomad {
+        if filter.is_none() {
+            // A Nomad type name given for a snapshot of another product.
+            a.filter.filter()?;
+        }
+        snap.require_consul("decode")?;
+    }
     Ok(EXIT_OK)
 }

@@ -184,7 +184,7 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
 }
 
 /// `save` to an object URL: streamed into a multipart upload while it is verified.
-#[cfg(feature = "s3")]
+#[cfg(feature = "storage")]
 fn save_to_url(a: &SaveArgs, url: &str) -> Result<i32, Error> {
     use snapinspect::live::{storage::ObjectUrl, upload};
     let u = ObjectUrl::parse(url)?;
@@ -230,10 +230,10 @@ fn save_to_url(a: &SaveArgs, url: &str) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-#[cfg(not(feature = "s3"))]
+#[cfg(not(feature = "storage"))]
 fn save_to_url(_: &SaveArgs, url: &str) -> Result<i32, Error> {
     Err(Error::Unsupported(format!(
-        "{url}: writing object-store URLs needs snapinspect built with the `s3` feature"
+        "{url}: writing object-store URLs needs snapinspect built with the `s3`, `azure` or `gcs` feature"
     )))
 }
 
@@ -395,7 +395,7 @@ fn restore_url(
 ) -> Result<(), Error> {
     let Some(opener) = super::storage::opener() else {
         return Err(Error::Unsupported(format!(
-            "{url}: reading object-store URLs needs snapinspect built with the `s3` feature"
+            "{url}: reading object-store URLs needs snapinspect built with the `s3`, `azure` or `gcs` feature"
         )));
     };
     let reader = (opener.0)(url)?;

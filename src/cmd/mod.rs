@@ -8,7 +8,7 @@ use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod acl;
 mod agent;
-#[cfg(feature = "s3")]
+#[cfg(feature = "storage")]
 mod agent_storage;
 mod args;
 mod color;

@@ -90,6 +90,7 @@ pub fn trend_with(
         return Err(Error::Usage("trend needs at least two snapshots".into()));
     }
     let mut points = Vec::new();
+    let mut product = None;
     for (display, input) in inputs {
         let mut kv = KvStats::new(KvOptions {
             enabled: true,
@@ -103,10 +104,21 @@ pub fn trend_with(
             }
             other => other,
         })?;
-        // Growth per record type and KV prefix is Consul's notion; say so rather than
-        // read another product's snapshot as an empty Consul one.
-        snap.require_consul("trend")
-            .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
+        // Growth per record type works for Consul and Nomad (Nomad's types, no KV); a
+        // Vault snapshot is refused rather than read as an empty Consul one, and one trend
+        // is over snapshots of one product.
+        if snap.product != crate::snapshot::vault::Product::Nomad {
+            snap.require_consul("trend")
+                .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
+        }
+        let first = *product.get_or_insert(snap.product);
+        if snap.product != first {
+            return Err(Error::Unsupported(format!(
+                "{display}: a {} snapshot among {} ones: a trend is over snapshots of one product",
+                snap.product.title(),
+                first.title()
+            )));
+        }
         let report = crate::report::inspect::Report::new(&snap, Some(&kv));
         points.push(Point {
             path: display.clone(),
@@ -116,7 +128,7 @@ pub fn trend_with(
             total_bytes: snap.state_size,
             types: snap
                 .types()
-                .map(|(t, s)| (t.name(), (s.count, s.size)))
+                .map(|(t, s)| (snap.type_name(t.0), (s.count, s.size)))
                 .collect(),
             kv_prefixes: report
                 .stats_kv

@@ -12,7 +12,7 @@ pub mod config;
 mod files;
 mod keepalive;
 mod policy;
-#[cfg(feature = "s3")]
+#[cfg(feature = "storage")]
 mod remote;
 
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ pub use files::{
 };
 pub use keepalive::KeepAlive;
 pub use policy::{policy_hcl, policy_rules_json};
-#[cfg(feature = "s3")]
+#[cfg(feature = "storage")]
 pub use remote::{is_agent_object, object_name, KeptObject, RemoteRetention, RemoteTarget};
 
 use crate::error::{Error, Result};
@@ -81,7 +81,7 @@ pub struct AgentConfig {
     /// retention counts only files of this prefix. See [`check_prefix`].
     pub name_prefix: String,
     /// Object storage to write to instead of `dir` (S3, Azure Blob, GCS).
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     pub remote: Option<RemoteTarget>,
 }
 
@@ -104,7 +104,7 @@ impl Default for AgentConfig {
             lock: true,
             register: true,
             name_prefix: DEFAULT_PREFIX.into(),
-            #[cfg(feature = "s3")]
+            #[cfg(feature = "storage")]
             remote: None,
         }
     }
@@ -303,7 +303,7 @@ pub struct Agent {
     save: Task,
     health: SaveHealth,
     retention: Retention,
-    #[cfg(feature = "s3")]
+    #[cfg(feature = "storage")]
     remote_retention: RemoteRetention,
 }
 
@@ -346,7 +346,7 @@ impl Agent {
             save: Task::new("save"),
             retention,
             health,
-            #[cfg(feature = "s3")]
+            #[cfg(feature = "storage")]
             remote_retention: RemoteRetention::default(),
         }
     }

@@ -19,7 +19,7 @@ impl Agent {
     /// the download, the session kept alive during it (a lost session stops it), and the
     /// lock checked again before the file is renamed into place and before pruning.
     fn save_now(&mut self) -> Result<Outcome> {
-        #[cfg(feature = "s3")]
+        #[cfg(feature = "storage")]
         if self.cfg.remote.is_some() {
             return self.save_remote();
         }
@@ -326,7 +326,7 @@ impl Agent {
                 self.cfg.max_failures,
             ),
         );
-        #[cfg(feature = "s3")]
+        #[cfg(feature = "storage")]
         if self.cfg.remote.is_some() {
             return self.start_remote();
         }
@@ -354,7 +354,7 @@ impl Agent {
 
     /// Where the snapshots go, for the log.
     fn destination(&self) -> String {
-        #[cfg(feature = "s3")]
+        #[cfg(feature = "storage")]
         if let Some(t) = &self.cfg.remote {
             return t.describe(&self.cfg.name_prefix);
         }

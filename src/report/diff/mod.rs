@@ -48,6 +48,8 @@ pub struct DiffOptions {
     pub show_values: bool,
     /// Show secrets instead of redaction markers.
     pub show_secrets: bool,
+    /// For Nomad snapshots: only these Nomad types (all when empty).
+    pub nomad_types: Vec<u8>,
 }
 mod passes;
 
@@ -121,6 +123,8 @@ pub struct Change {
 pub struct DiffReport {
     /// Schema identifier.
     pub schema: &'static str,
+    /// Which product wrote both snapshots (`consul`, `nomad`).
+    pub product: &'static str,
     /// OLD's snapshot ID.
     pub old_id: String,
     /// NEW's snapshot ID.
@@ -269,6 +273,9 @@ pub fn diff(
         dups: HashMap::new(),
     };
     let old_snap: Snapshot = archive::read(old, read, &mut p1).map_err(|e| side(e, "OLD", old))?;
+    if old_snap.product == crate::snapshot::vault::Product::Nomad {
+        return crate::report::nomad::diff::diff(old, new, opts, read, old_snap);
+    }
     old_snap
         .require_consul("diff")
         .map_err(|e| side(e, "OLD", old))?;
@@ -424,6 +431,7 @@ pub fn diff(
         .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
     Ok(DiffReport {
         schema: "snapinspect-diff/1",
+        product: "consul",
         old_id: old_snap.meta.id,
         new_id: new_snap.meta.id,
         old_path: old.display(),
