@@ -32,6 +32,8 @@ pub mod aws_profile;
 pub mod azure;
 #[cfg(feature = "gcs")]
 pub mod gcs;
+#[cfg(feature = "gcs")]
+pub mod gcs_upload;
 
 /// Chunks of an object buffered between the download and the reader.
 const CHUNKS: usize = 16;

@@ -2,13 +2,15 @@
 //! that verifies the snapshot, completed only when every check passed and aborted otherwise,
 //! so an invalid snapshot never becomes a visible object and no pending upload is left.
 //!
-//! Generic over object_store's `ObjectStore` (S3, Azure Blob, GCS: whatever
-//! [`Storage::store`] makes for the URL). Parts are [`PART_SIZE`] bytes with at most
+//! Generic over object_store's `MultipartUpload`: the `ObjectStore`'s (S3, Azure Blob: whatever
+//! [`Storage::store`] makes for the URL), or, for GCS, the JSON API's resumable upload
+//! (`storage::gcs_upload`). Parts are [`PART_SIZE`] bytes with at most
 //! [`PARTS_IN_FLIGHT`] uploading while the next one fills, so memory stays bounded whatever the
 //! snapshot's size; the async client runs on the storage runtime, at the edge, and the rest
 //! stays synchronous. Every request has a deadline.
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,11 +18,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::StreamExt;
-use object_store::{ObjectMeta, ObjectStoreExt, WriteMultipart};
+use object_store::{MultipartUpload, ObjectMeta, ObjectStoreExt, WriteMultipart};
 use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
 use crate::live::consul::{Body, Client};
+#[cfg(feature = "gcs")]
+use crate::live::storage::gcs_upload;
 use crate::live::storage::{ObjectUrl, Storage};
 use crate::live::transfer::{self, SaveOptions, SNAPSHOT_PERMISSION};
 use crate::report::verify::{self, VerifyOptions};
@@ -97,28 +101,36 @@ pub fn create(storage: &Storage, url: &ObjectUrl) -> Result<ObjectWriter> {
             url.url()
         )));
     }
-    start(
-        storage.runtime().clone(),
-        storage.store(url)?.as_ref(),
-        &url.path(),
-        url.url(),
-        storage.options().timeout,
-        part_deadline(storage),
-    )
+    let rt = storage.runtime().clone();
+    let timeout = storage.options().timeout;
+    let deadline = part_deadline(storage);
+    // Google Cloud Storage: the JSON API's resumable upload (`gcs_upload` says why).
+    #[cfg(feature = "gcs")]
+    if url.scheme == crate::live::storage::Scheme::Gcs {
+        let up = gcs_upload::Uploader::new(&url.bucket, storage.options(), deadline)?;
+        let key = url.key.clone();
+        let begin = async move {
+            let session = up.begin(&key).await?;
+            Ok(Box::new(session) as Box<dyn MultipartUpload>)
+        };
+        return start(rt, begin, url.url(), timeout, deadline);
+    }
+    let store = storage.store(url)?;
+    let path = url.path();
+    let begin = async move { store.put_multipart(&path).await };
+    start(rt, begin, url.url(), timeout, deadline)
 }
 
-/// Starts a multipart upload to `path` in `store`, named `name` in errors; `timeout` bounds
-/// the start, `deadline` each part.
+/// Starts the multipart upload `begin` makes, named `name` in errors; `timeout` bounds the
+/// start, `deadline` each part.
 fn start(
     rt: Arc<Runtime>,
-    store: &dyn object_store::ObjectStore,
-    path: &object_store::path::Path,
+    begin: impl Future<Output = object_store::Result<Box<dyn MultipartUpload>>>,
     name: String,
     timeout: Duration,
     deadline: Duration,
 ) -> Result<ObjectWriter> {
-    let started =
-        rt.block_on(async { tokio::time::timeout(timeout, store.put_multipart(path)).await });
+    let started = rt.block_on(async { tokio::time::timeout(timeout, begin).await });
     let upload = match started {
         Err(_) => return Err(timed_out("starting the upload of", &name, timeout)),
         Ok(r) => r.map_err(|e| store_error("writing", &name, e))?,
@@ -509,7 +521,8 @@ mod tests {
     fn writer(store: &InMemory, rt: &Arc<Runtime>, key: &str) -> ObjectWriter {
         let path = object_store::path::Path::from(key);
         let d = Duration::from_secs(10);
-        start(rt.clone(), store, &path, format!("mem://{key}"), d, d).unwrap()
+        let begin = store.put_multipart(&path);
+        start(rt.clone(), begin, format!("mem://{key}"), d, d).unwrap()
     }
 
     fn keys(store: &InMemory, rt: &Runtime) -> Vec<(String, u64)> {

@@ -33,6 +33,7 @@ mod schemas;
 mod secrets;
 mod storage;
 mod storage_agent;
+mod storage_agent_gcs;
 mod storage_clouds;
 mod trend;
 mod vault;

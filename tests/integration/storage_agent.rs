@@ -677,8 +677,8 @@ fn the_daemon_rotates_objects_on_schedule() {
 
 /// The same writer against Azure Blob Storage (Azurite): `-azure-blob-container-name` with the
 /// account from `AZURE_STORAGE_CONNECTION_STRING` leaves one verified blob under
-/// `consul-snapshot/`, and `-retain 1` keeps the newer. (Google Cloud Storage takes the same
-/// path, but its emulator, fake-gcs-server, has no XML multipart uploads to test it with.)
+/// `consul-snapshot/`, and `-retain 1` keeps the newer. (Google Cloud Storage: in
+/// `storage_agent_gcs.rs`.)
 #[test]
 fn the_agent_writes_to_azure_blob_storage() {
     let Some(az) = azurite() else { return };
