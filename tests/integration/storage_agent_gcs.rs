@@ -125,16 +125,28 @@ fn resumable_uploads_round_trip_every_size() {
     }
     assert_eq!(names(&gcs, "edges").len(), sizes.len());
 
-    // Aborted after a whole part went up: cancelled (DELETE answered 499), no object.
-    let session = rt.block_on(up.begin("aborted.bin")).unwrap();
+    // Aborted after a whole chunk went up: the session is cancelled (a DELETE of its URI,
+    // seen by a proxy in front of the emulator), no object.
+    let port: u16 = gcs.host.rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = FaultProxy::start(port);
+    let via = Uploader::at(
+        &format!("http://{}", proxy.addr()),
+        "edges",
+        None,
+        &StorageOptions::default(),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let session = rt.block_on(via.begin("aborted.bin")).unwrap();
     let _inside = rt.enter();
-    let mut w = WriteMultipart::new_with_chunk_size(
-        Box::new(session) as Box<dyn MultipartUpload>,
-        PART_SIZE,
-    );
-    w.write(&pattern(PART_SIZE + 5));
+    let mut w =
+        WriteMultipart::new_with_chunk_size(Box::new(session) as Box<dyn MultipartUpload>, align);
+    w.write(&pattern(align + 5));
     rt.block_on(w.wait_for_capacity(0)).unwrap();
+    assert!(!proxy.saw(b"DELETE /upload/storage/v1/b/edges/o?"));
     rt.block_on(w.abort()).unwrap();
+    assert!(proxy.saw(b"PUT /upload/storage/v1/b/edges/o?"));
+    assert!(proxy.saw(b"DELETE /upload/storage/v1/b/edges/o?"));
     assert!(!names(&gcs, "edges").contains(&"aborted.bin".to_string()));
 
     // A bucket that does not exist: a clear error at the start.

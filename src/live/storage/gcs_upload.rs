@@ -83,6 +83,9 @@ impl Uploader {
         opts: &StorageOptions,
         part_timeout: Duration,
     ) -> Result<Uploader> {
+        // reqwest is built without a crypto provider and panics without one: ring, as
+        // `Storage::new` installs it (an error means one is installed already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(opts.timeout)
             .read_timeout(opts.timeout)
@@ -125,11 +128,13 @@ impl Uploader {
             };
             return Err(refused(&what, resp).await);
         }
+        // The session URI (absolute from Google; a relative one is taken as HTTP does).
         let Some(session) = resp
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
+            .and_then(|v| resp.url().join(v).ok())
+            .map(String::from)
         else {
             return Err(failed("starting the upload: no session URI in the answer"));
         };
@@ -163,16 +168,29 @@ async fn send(
         let why = if e.is_timeout() {
             "no answer in time".to_string()
         } else {
-            one_line(&e)
+            // Without the URL: a session URI is as good as a credential for its upload.
+            one_line(e.without_url())
         };
         failed(format!("{doing}: {why}"))
     })
 }
 
+/// At most `limit` bytes of an answer's body (the rest is not read).
+async fn body_prefix(mut resp: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match resp.chunk().await {
+            Ok(Some(c)) => out.extend_from_slice(&c[..c.len().min(limit - out.len())]),
+            _ => break,
+        }
+    }
+    out
+}
+
 /// An answer that is not the one expected, as an error naming the status and Google's message.
 async fn refused(doing: &str, resp: reqwest::Response) -> object_store::Error {
     let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
+    let body = String::from_utf8_lossy(&body_prefix(resp, 4096).await).into_owned();
     // Google's JSON errors: {"error": {"code": 403, "message": "..."}}.
     let message = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
@@ -228,7 +246,7 @@ fn parse_range(v: &str) -> Option<u64> {
 
 /// The object as the final answer describes it (JSON API object resource).
 async fn put_result(resp: reqwest::Response) -> PutResult {
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = body_prefix(resp, 64 << 10).await;
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     PutResult {
         e_tag: v["etag"].as_str().map(str::to_string),
@@ -465,6 +483,206 @@ mod tests {
         assert_eq!(parse_range("bytes=5-9"), None);
         assert_eq!(parse_range("nonsense"), None);
         assert_eq!(parse_range("bytes=0-18446744073709551615"), None);
+    }
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    /// What the scripted store saw: `METHOD Content-Range body-length`.
+    type Seen = Arc<Mutex<Vec<String>>>;
+
+    /// A store on 127.0.0.1 answering each request by `answer(method, content_range, body)`
+    /// with (status, extra headers, body); its base URL and what it saw.
+    fn scripted(
+        answer: impl Fn(&str, &str, &[u8]) -> (u16, String, String) + Send + 'static,
+    ) -> (String, Seen) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        let seen: Seen = Arc::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let Ok(c) = c else { return };
+                c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let mut r = BufReader::new(c.try_clone().unwrap());
+                let mut w = c;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let method = line.split(' ').next().unwrap_or("").to_string();
+                    let (mut len, mut range) = (0usize, String::new());
+                    loop {
+                        let mut h = String::new();
+                        r.read_line(&mut h).unwrap();
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        let (k, v) = h.split_once(':').unwrap();
+                        match k.to_ascii_lowercase().as_str() {
+                            "content-length" => len = v.trim().parse().unwrap(),
+                            "content-range" => range = v.trim().to_string(),
+                            _ => {}
+                        }
+                    }
+                    let mut body = vec![0u8; len];
+                    r.read_exact(&mut body).unwrap();
+                    log.lock().unwrap().push(format!("{method} {range} {len}"));
+                    let (status, headers, text) = answer(&method, &range, &body);
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\n\r\n{text}",
+                        text.len()
+                    );
+                    w.write_all(head.as_bytes()).unwrap();
+                }
+            }
+        });
+        (base, seen)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn uploader(base: &str) -> Uploader {
+        let opts = StorageOptions {
+            timeout: Duration::from_secs(10),
+            ..Default::default()
+        };
+        Uploader::at(base, "b", None, &opts, Duration::from_secs(10)).unwrap()
+    }
+
+    /// A chunk the store keeps only part of (308 with a shorter Range) is sent again from
+    /// where the store stopped; a stream of whole chunks is completed by `bytes */TOTAL`.
+    #[test]
+    fn a_partly_kept_chunk_is_resent_from_where_the_store_stopped() {
+        let half = CHUNK_ALIGN / 2;
+        let (base, seen) = scripted(move |method, range, _| match (method, range) {
+            ("POST", _) => (200, "Location: /SESSION\r\n".into(), String::new()),
+            ("PUT", r) if r.starts_with("bytes 0-") => (
+                308,
+                format!("Range: bytes=0-{}\r\n", half - 1),
+                String::new(),
+            ),
+            ("PUT", r) if r.ends_with("/*") => (
+                308,
+                format!("Range: bytes=0-{}\r\n", CHUNK_ALIGN - 1),
+                String::new(),
+            ),
+            ("PUT", _) => (
+                200,
+                String::new(),
+                r#"{"etag":"E","generation":"7"}"#.into(),
+            ),
+            _ => (400, String::new(), "unexpected".into()),
+        });
+        let rt = runtime();
+        let mut session = rt.block_on(uploader(&base).begin("dir/x.snap")).unwrap();
+        assert_eq!(session.session.uri, format!("{base}/SESSION"));
+        rt.block_on(session.put_part(PutPayload::from(vec![1u8; CHUNK_ALIGN as usize])))
+            .unwrap();
+        let done = rt.block_on(session.complete_now()).unwrap();
+        assert_eq!(done.e_tag.as_deref(), Some("E"));
+        assert_eq!(done.version.as_deref(), Some("7"));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                "POST  0".to_string(),
+                format!("PUT bytes 0-{}/* {}", CHUNK_ALIGN - 1, CHUNK_ALIGN),
+                format!("PUT bytes {half}-{}/* {half}", CHUNK_ALIGN - 1),
+                format!("PUT bytes */{CHUNK_ALIGN} 0"),
+            ]
+        );
+    }
+
+    /// A short part is the last: it carries the total and completes the object, so
+    /// completing sends nothing more; a part after it, or after a failed one, fails.
+    #[test]
+    fn the_short_last_part_carries_the_total() {
+        let (base, seen) = scripted(|method, range, _| match (method, range) {
+            ("POST", _) => (200, "Location: /session\r\n".into(), String::new()),
+            ("PUT", r) if r.ends_with("/*") => (
+                308,
+                format!("Range: bytes=0-{}\r\n", CHUNK_ALIGN - 1),
+                String::new(),
+            ),
+            ("PUT", _) => (200, String::new(), "{}".into()),
+            _ => (503, String::new(), "no".into()),
+        });
+        let rt = runtime();
+        let mut session = rt.block_on(uploader(&base).begin("x")).unwrap();
+        let a = session.put_part(PutPayload::from(vec![1u8; CHUNK_ALIGN as usize]));
+        let b = session.put_part(PutPayload::from(vec![2u8; 100]));
+        // Polled together, the second first: it waits for the first.
+        let (b, a) = rt.block_on(async { futures_util::future::join(b, a).await });
+        a.unwrap();
+        b.unwrap();
+        rt.block_on(session.complete_now()).unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen[1..],
+            [
+                format!("PUT bytes 0-{}/* {CHUNK_ALIGN}", CHUNK_ALIGN - 1),
+                format!(
+                    "PUT bytes {CHUNK_ALIGN}-{}/{} 100",
+                    CHUNK_ALIGN + 99,
+                    CHUNK_ALIGN + 100
+                ),
+            ]
+        );
+        let c = session.put_part(PutPayload::from(vec![3u8; 5]));
+        assert!(rt.block_on(c).is_err(), "a part after the last one went up");
+    }
+
+    /// A part whose request fails fails the ones after it, and completing, without sending
+    /// them.
+    #[test]
+    fn a_failed_part_stops_the_rest() {
+        let (base, seen) = scripted(|method, _, _| match method {
+            "POST" => (200, "Location: /s\r\n".into(), String::new()),
+            _ => (503, String::new(), "busy".into()),
+        });
+        let rt = runtime();
+        let mut session = rt.block_on(uploader(&base).begin("x")).unwrap();
+        let a = session.put_part(PutPayload::from(vec![1u8; CHUNK_ALIGN as usize]));
+        let b = session.put_part(PutPayload::from(vec![2u8; CHUNK_ALIGN as usize]));
+        let e = rt.block_on(a).unwrap_err().to_string();
+        assert!(e.contains("uploading a part: HTTP 503"), "{e}");
+        assert!(rt.block_on(b).is_err());
+        assert!(rt.block_on(session.complete_now()).is_err());
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            2,
+            "a part after a failed one was sent"
+        );
+    }
+
+    /// Refusals are one-line errors naming the status and Google's message; a missing bucket
+    /// says so.
+    #[test]
+    fn refusals_are_one_line() {
+        let (base, _) = scripted(|_, _, _| {
+            (
+                404,
+                String::new(),
+                r#"{"error":{"code":404,"message":"The specified bucket\ndoes not exist."}}"#
+                    .into(),
+            )
+        });
+        let rt = runtime();
+        let e = rt
+            .block_on(uploader(&base).begin("x"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no such bucket b: HTTP 404"), "{e}");
+        assert!(e.contains("The specified bucket does not exist."), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
