@@ -51,6 +51,8 @@ pub struct DecodeSink<W: Write> {
     pub printed: u64,
     /// Records that fell back to the generic value.
     pub untyped: u64,
+    /// Vault's meta line is printed (before its first entry).
+    vault_started: bool,
 }
 
 impl<W: Write> DecodeSink<W> {
@@ -63,7 +65,19 @@ impl<W: Write> DecodeSink<W> {
             meta: None,
             printed: 0,
             untyped: 0,
+            vault_started: false,
         }
+    }
+
+    /// Prints Vault's meta line unless printed already (for a Vault snapshot with no entries,
+    /// once the read has shown what it is).
+    pub fn vault_meta(&mut self) -> Result<()> {
+        if self.vault_started {
+            return Ok(());
+        }
+        self.vault_started = true;
+        let line = crate::report::vault::decode::meta_line(self.meta.as_ref());
+        self.write_line(&line)
     }
 
     /// Flushes and returns the writer.
@@ -158,6 +172,18 @@ impl<W: Write> RecordSink for DecodeSink<W> {
         let text = crate::go::json::to_string_compact(&line);
         self.printed += 1;
         self.write_line(&text)
+    }
+
+    fn vault_entry(&mut self, e: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
+        crate::report::vault::decode::check_types(!self.filter.types.is_empty())?;
+        self.vault_meta()?;
+        if let Some(prefix) = &self.filter.kv_prefix {
+            if !e.key.starts_with(prefix) {
+                return Ok(());
+            }
+        }
+        self.printed += 1;
+        self.write_line(&crate::report::vault::decode::entry_line(e))
     }
 }
 

@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::report::inspect::{KvOptions, KvStats};
 use crate::snapshot::archive::{self, Input, ReadOptions};
+use crate::snapshot::state::Tee;
+use crate::snapshot::vault::Product;
 
 /// One snapshot's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,8 +25,22 @@ pub struct Point {
     pub total_bytes: u64,
     /// Records and bytes per type name.
     pub types: BTreeMap<String, (u64, u64)>,
-    /// Bytes per KV prefix.
+    /// Bytes per KV prefix (Vault: per key prefix).
     pub kv_prefixes: BTreeMap<String, u64>,
+    /// Records per key prefix (Vault only; Consul's KV growth is by bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kv_prefix_counts: Option<BTreeMap<String, u64>>,
+}
+
+impl Point {
+    /// Bytes of a type (`prefixes` false) or key prefix in this snapshot.
+    pub fn bytes_of(&self, name: &str, prefixes: bool) -> u64 {
+        if prefixes {
+            self.kv_prefixes.get(name).copied().unwrap_or(0)
+        } else {
+            self.types.get(name).map(|t| t.1).unwrap_or(0)
+        }
+    }
 }
 
 /// Growth of one series from the first snapshot to the last.
@@ -54,6 +70,8 @@ pub const SCHEMA: &str = "snapinspect-trend/1";
 pub struct TrendReport {
     /// Schema id, [`SCHEMA`].
     pub schema: &'static str,
+    /// The product whose snapshots these are (one product per trend).
+    pub product: Product,
     /// The snapshots, oldest first.
     pub snapshots: Vec<Point>,
     /// Per-type growth, largest delta first.
@@ -90,19 +108,37 @@ pub fn trend_with(
         return Err(Error::Usage("trend needs at least two snapshots".into()));
     }
     let mut points = Vec::new();
+    let mut product: Option<(&str, Product)> = None;
     for (display, input) in inputs {
         let mut kv = KvStats::new(KvOptions {
             enabled: true,
             depth: kv_depth,
             filter: Vec::new(),
         });
-        let snap = archive::read(input, read, &mut kv).map_err(|e| match e {
-            Error::Invalid(mut i) => {
-                i.message = format!("{display}: {}", i.message);
-                Error::Invalid(i)
+        let mut vault = crate::report::vault::VaultStats::new(kv_depth, Vec::new());
+        let snap =
+            archive::read(input, read, &mut Tee(&mut kv, &mut vault)).map_err(|e| match e {
+                Error::Invalid(mut i) => {
+                    i.message = format!("{display}: {}", i.message);
+                    Error::Invalid(i)
+                }
+                other => other,
+            })?;
+        match product {
+            None => product = Some((display, snap.product)),
+            Some((first, p)) if p != snap.product => {
+                return Err(crate::report::vault::diff::mixed(
+                    "trend",
+                    (first, p),
+                    (display, snap.product),
+                ))
             }
-            other => other,
-        })?;
+            Some(_) => {}
+        }
+        if snap.product == Product::Vault {
+            points.push(crate::report::vault::trend::point(display, &snap, &vault));
+            continue;
+        }
         // Growth per record type and KV prefix is Consul's notion; say so rather than
         // read another product's snapshot as an empty Consul one.
         snap.require_consul("trend")
@@ -124,6 +160,7 @@ pub fn trend_with(
                 .into_iter()
                 .map(|r| (String::from_utf8_lossy(&r.name).into_owned(), r.sum))
                 .collect(),
+            kv_prefix_counts: None,
         });
     }
     points.sort_by_key(|p| (p.created_unix_ms, p.index));
@@ -146,11 +183,18 @@ pub fn trend_with(
     let mut kv_prefixes: Vec<Growth> = prefixes
         .into_iter()
         .map(|n| {
+            let counts = match (&first.kv_prefix_counts, &last.kv_prefix_counts) {
+                (Some(f), Some(l)) => Some((
+                    f.get(n).copied().unwrap_or(0),
+                    l.get(n).copied().unwrap_or(0),
+                )),
+                _ => None,
+            };
             growth(
                 n,
                 first.kv_prefixes.get(n).copied().unwrap_or(0),
                 last.kv_prefixes.get(n).copied().unwrap_or(0),
-                None,
+                counts,
             )
         })
         .collect();
@@ -161,6 +205,7 @@ pub fn trend_with(
     });
     Ok(TrendReport {
         schema: SCHEMA,
+        product: product.map(|p| p.1).unwrap_or_default(),
         snapshots: points,
         types,
         kv_prefixes,
@@ -168,6 +213,16 @@ pub fn trend_with(
 }
 
 impl TrendReport {
+    /// What the chart draws: the caption, the series (largest last size first is up to the
+    /// caller) and whether they are key prefixes (Vault) rather than record types.
+    pub fn chart_series(&self) -> (&'static str, &[Growth], bool) {
+        if self.product == Product::Vault {
+            ("Snapshot size by key prefix", &self.kv_prefixes, true)
+        } else {
+            ("Snapshot size by record type", &self.types, false)
+        }
+    }
+
     /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self, top: usize) -> String {
         crate::report::text(|w| self.write_text(w, top))
@@ -192,9 +247,14 @@ impl TrendReport {
             ]);
         }
         w.write_all(tw.finish_text().as_bytes())?;
+        let prefixes = if self.product == Product::Vault {
+            "Growth by key prefix"
+        } else {
+            "Growth by KV prefix"
+        };
         for (title, rows) in [
             ("Growth by type", &self.types),
-            ("Growth by KV prefix", &self.kv_prefixes),
+            (prefixes, &self.kv_prefixes),
         ] {
             if rows.is_empty() {
                 continue;

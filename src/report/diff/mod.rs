@@ -17,6 +17,7 @@ use crate::model::secrets::Redactor;
 use crate::model::Model;
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use crate::snapshot::state::{MessageType, Record, RecordSink};
+use crate::snapshot::vault::Product;
 
 /// Names the input an error concerns: `OLD a.snap: ...`.
 fn side(e: Error, which: &str, input: &Input) -> Error {
@@ -251,13 +252,39 @@ fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
     }
 }
 
-/// Compares two snapshots. OLD is read twice, so it cannot be standard input.
+/// A diff of two snapshots of one product.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductDiff {
+    /// Two Consul snapshots, record by record.
+    Consul(DiffReport),
+    /// Two Vault snapshots, key by key (`report::vault::diff`).
+    Vault(crate::report::vault::diff::VaultDiffReport),
+}
+
+/// Compares two Consul snapshots (another product is refused, exit 5). OLD is read twice, so
+/// it cannot be standard input.
 pub fn diff(
     old: &Input,
     new: &Input,
     opts: &DiffOptions,
     read: &ReadOptions,
 ) -> Result<DiffReport> {
+    match diff_products(old, new, opts, read)? {
+        ProductDiff::Consul(r) => Ok(r),
+        ProductDiff::Vault(_) => Err(Error::Unsupported(
+            "this diff reads Consul snapshots only; these are Vault snapshots".into(),
+        )),
+    }
+}
+
+/// Compares two snapshots of one product, found from OLD's content; snapshots of two
+/// products are refused (exit 5). OLD is read twice, so it cannot be standard input.
+pub fn diff_products(
+    old: &Input,
+    new: &Input,
+    opts: &DiffOptions,
+    read: &ReadOptions,
+) -> Result<ProductDiff> {
     if *old == Input::Stdin {
         return Err(Error::Usage(
             "diff reads OLD twice: it cannot be standard input (NEW can)".into(),
@@ -268,7 +295,19 @@ pub fn diff(
         map: HashMap::new(),
         dups: HashMap::new(),
     };
-    let old_snap: Snapshot = archive::read(old, read, &mut p1).map_err(|e| side(e, "OLD", old))?;
+    let mut vault_p1 = crate::report::vault::diff::IndexPass::new(opts);
+    let old_snap: Snapshot = archive::read(
+        old,
+        read,
+        &mut crate::snapshot::state::Tee(&mut p1, &mut vault_p1),
+    )
+    .map_err(|e| side(e, "OLD", old))?;
+    if old_snap.product == Product::Vault {
+        drop(p1);
+        return crate::report::vault::diff::rest(vault_p1, &old_snap, old, new, opts, read)
+            .map(ProductDiff::Vault);
+    }
+    drop(vault_p1);
     old_snap
         .require_consul("diff")
         .map_err(|e| side(e, "OLD", old))?;
@@ -287,6 +326,13 @@ pub fn diff(
         redactor: &redactor,
     };
     let new_snap = archive::read(new, read, &mut p2).map_err(|e| side(e, "NEW", new))?;
+    if new_snap.product != old_snap.product {
+        return Err(crate::report::vault::diff::mixed(
+            "diff",
+            (&format!("OLD {}", old.display()), old_snap.product),
+            (&format!("NEW {}", new.display()), new_snap.product),
+        ));
+    }
     new_snap
         .require_consul("diff")
         .map_err(|e| side(e, "NEW", new))?;
@@ -422,7 +468,7 @@ pub fn diff(
     let identical = summary
         .iter()
         .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
-    Ok(DiffReport {
+    Ok(ProductDiff::Consul(DiffReport {
         schema: "snapinspect-diff/1",
         old_id: old_snap.meta.id,
         new_id: new_snap.meta.id,
@@ -431,7 +477,7 @@ pub fn diff(
         summary,
         changes,
         identical,
-    })
+    }))
 }
 
 fn short(v: &Json) -> String {
