@@ -566,6 +566,18 @@ pub fn prometheus(reports: &[FileReport], now_unix_ms: u64) -> String {
             .collect(),
     );
     family(
+        "snapinspect_snapshot_info",
+        "1 for each snapshot read, labelled with the product that wrote it (consul, vault).",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| {
+                let p = r.product?;
+                Some((format!("{},product=\"{}\"", path(r), p.name()), 1.0))
+            })
+            .collect(),
+    );
+    family(
         "snapinspect_snapshot_index",
         "Raft index of the snapshot (meta.json Index).",
         "gauge",

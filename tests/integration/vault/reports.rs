@@ -467,3 +467,43 @@ fn no_command_prints_a_vault_value() {
     assert_eq!(checked, runs.len());
     assert!(prom.exists() && svg.exists());
 }
+
+#[test]
+fn verify_prometheus_names_the_product() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["all.snap", "vault.snap"] {
+        std::fs::copy(util::testdata(name), dir.path().join(name)).unwrap();
+    }
+    let prom = dir.path().join("m.prom");
+    let (code, out, err) = run(&[
+        "verify",
+        "-q",
+        "--prometheus",
+        prom.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let mut products: Vec<(String, String)> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "snapinspect_snapshot_info")
+        .map(|s| {
+            let path = s.labels.get("path").unwrap();
+            let file = Path::new(path).file_name().unwrap().to_str().unwrap();
+            (
+                file.to_string(),
+                s.labels.get("product").unwrap().to_string(),
+            )
+        })
+        .collect();
+    products.sort();
+    assert_eq!(
+        products,
+        [
+            ("all.snap".to_string(), "consul".to_string()),
+            ("vault.snap".to_string(), "vault".to_string())
+        ]
+    );
+}
