@@ -78,22 +78,22 @@ pub fn run(a: Args) -> Result<i32, Error> {
     drop(progress);
     let report = report?;
     let identical = match &report {
-        ProductDiff::Consul(r) => r.identical,
-        ProductDiff::Vault(r) => r.identical,
+        ProductDiff::Records(r) => r.identical,
+        ProductDiff::Keys(r) => r.identical,
     };
     match a.format {
         _ if a.quiet => {}
         OutputFormat::Text => {
             let text = snapinspect::report::text(|w| match &report {
-                ProductDiff::Consul(r) => r.write_text(w, a.stat),
-                ProductDiff::Vault(r) => r.write_text(w, a.stat),
+                ProductDiff::Records(r) => r.write_text(w, a.stat),
+                ProductDiff::Keys(r) => r.write_text(w, a.stat),
             });
             super::emit(super::color::diff(&text).as_bytes())?
         }
         OutputFormat::Json => super::emit(
             match &report {
-                ProductDiff::Consul(r) => json(r, b"  "),
-                ProductDiff::Vault(r) => json(r, b"  "),
+                ProductDiff::Records(r) => json(r, b"  "),
+                ProductDiff::Keys(r) => json(r, b"  "),
             }
             .as_bytes(),
         )?,

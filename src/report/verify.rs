@@ -566,8 +566,8 @@ pub fn prometheus(reports: &[FileReport], now_unix_ms: u64) -> String {
             .collect(),
     );
     family(
-        "snapinspect_snapshot_info",
-        "1 for each snapshot read, labelled with the product that wrote it (consul, vault).",
+        "snapinspect_snapshot_product",
+        "1 for the product that wrote the snapshot (consul, nomad, vault), from its content.",
         "gauge",
         reports
             .iter()

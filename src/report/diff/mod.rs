@@ -255,14 +255,14 @@ fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
 /// A diff of two snapshots of one product.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProductDiff {
-    /// Two Consul snapshots, record by record.
-    Consul(DiffReport),
-    /// Two Vault snapshots, key by key (`report::vault::diff`).
-    Vault(crate::report::vault::diff::VaultDiffReport),
+    /// Record by record (Consul).
+    Records(DiffReport),
+    /// Key by key (Vault, `report::vault::diff`).
+    Keys(crate::report::vault::diff::VaultDiffReport),
 }
 
-/// Compares two Consul snapshots (another product is refused, exit 5). OLD is read twice, so
-/// it cannot be standard input.
+/// Compares two snapshots record by record (Vault's, compared key by key, are refused with
+/// exit 5: see [`diff_products`]). OLD is read twice, so it cannot be standard input.
 pub fn diff(
     old: &Input,
     new: &Input,
@@ -270,9 +270,9 @@ pub fn diff(
     read: &ReadOptions,
 ) -> Result<DiffReport> {
     match diff_products(old, new, opts, read)? {
-        ProductDiff::Consul(r) => Ok(r),
-        ProductDiff::Vault(_) => Err(Error::Unsupported(
-            "this diff reads Consul snapshots only; these are Vault snapshots".into(),
+        ProductDiff::Records(r) => Ok(r),
+        ProductDiff::Keys(_) => Err(Error::Unsupported(
+            "these are Vault snapshots, compared key by key: read them with diff_products".into(),
         )),
     }
 }
@@ -305,7 +305,7 @@ pub fn diff_products(
     if old_snap.product == Product::Vault {
         drop(p1);
         return crate::report::vault::diff::rest(vault_p1, &old_snap, old, new, opts, read)
-            .map(ProductDiff::Vault);
+            .map(ProductDiff::Keys);
     }
     drop(vault_p1);
     old_snap
@@ -468,7 +468,7 @@ pub fn diff_products(
     let identical = summary
         .iter()
         .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
-    Ok(ProductDiff::Consul(DiffReport {
+    Ok(ProductDiff::Records(DiffReport {
         schema: "snapinspect-diff/1",
         old_id: old_snap.meta.id,
         new_id: new_snap.meta.id,

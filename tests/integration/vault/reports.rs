@@ -488,7 +488,7 @@ fn verify_prometheus_names_the_product() {
     let mut products: Vec<(String, String)> = scrape
         .samples
         .iter()
-        .filter(|s| s.metric == "snapinspect_snapshot_info")
+        .filter(|s| s.metric == "snapinspect_snapshot_product")
         .map(|s| {
             let path = s.labels.get("path").unwrap();
             let file = Path::new(path).file_name().unwrap().to_str().unwrap();
