@@ -370,7 +370,7 @@ impl VaultDiffReport {
         tw.line(&[b"Prefix", b"Added", b"Removed", b"Changed", b"Unchanged"]);
         for s in &self.summary {
             tw.line(&[
-                esc(&s.prefix).as_bytes(),
+                s.prefix.as_bytes(),
                 s.added.to_string().as_bytes(),
                 s.removed.to_string().as_bytes(),
                 s.changed.to_string().as_bytes(),

@@ -507,3 +507,24 @@ fn verify_prometheus_names_the_product() {
         ]
     );
 }
+
+#[test]
+fn keys_are_escaped_once_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let old: Entries = vec![("a/x", vec![1], false)];
+    let new: Entries = vec![("a/x", vec![1], false), ("b/line\nbreak", vec![2], false)];
+    let o = snap_at(dir.path(), "o.snap", 1, &old);
+    let n = snap_at(dir.path(), "n.snap", 2, &new);
+    let (code, text, _) = run(&["diff", &o, &n]);
+    assert_eq!(code, 1);
+    assert!(text.contains("  + b/line\\nbreak  1 bytes"), "{text}");
+    assert!(text.contains("\nb/line\\nbreak  1 "), "{text}");
+    assert!(
+        !text.contains("\\\\n") && !text.contains("line\nbreak"),
+        "{text}"
+    );
+    // JSON keeps the key exact.
+    let (_, out, _) = run(&["diff", "--format", "json", &o, &n]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["changes"][0]["key"], "b/line\nbreak");
+}
