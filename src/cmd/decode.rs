@@ -23,10 +23,9 @@ pub struct Args {
 /// Runs `decode`.
 pub fn run(a: Args) -> Result<i32, Error> {
     let filter = a.filter.filter()?;
-    let filter_types_empty = filter.types.is_empty();
+    let types_given = !filter.types.is_empty();
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut sink = DecodeSink::new(out, filter, a.secrets.redactor());
-    let types_given = !filter_types_empty;
     let mut result = a.snapshot.read(&mut sink);
     if let Ok(snap) = &result {
         if snap.product == Product::Vault {
