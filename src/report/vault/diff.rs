@@ -20,7 +20,8 @@ use crate::snapshot::vault::{Product, VaultEntry};
 
 use super::prefix;
 
-/// Key depth of the summary's prefixes (the default of Vault's inspect `-depth`).
+/// Key depth of the summary's prefixes: the default of `-depth` in Vault's
+/// `command/operator_raft_snapshot_inspect.go`.
 pub const SUMMARY_DEPTH: usize = 2;
 
 /// What a diff compares of one value.
