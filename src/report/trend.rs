@@ -291,3 +291,81 @@ impl TrendReport {
         Ok(())
     }
 }
+
+impl TrendReport {
+    /// node_exporter textfile-collector metrics of the trend: the newest snapshot's figures per
+    /// type and per prefix, and each series' growth from the first snapshot to the newest,
+    /// every sample labelled with the product.
+    pub fn prometheus(&self) -> String {
+        use crate::report::verify::escape_label as esc;
+        let product = format!("product=\"{}\"", self.product.name());
+        let mut out = String::new();
+        let mut family = |name: &str, help: &str, samples: Vec<(String, f64)>| {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+            for (labels, v) in samples {
+                out.push_str(&format!("{name}{{{product}{labels}}} {v}\n"));
+            }
+        };
+        let Some(last) = self.snapshots.last() else {
+            return out;
+        };
+        family(
+            "snapinspect_trend_snapshots",
+            "Snapshots in the trend.",
+            vec![(String::new(), self.snapshots.len() as f64)],
+        );
+        family(
+            "snapinspect_trend_last_index",
+            "Raft index of the newest snapshot.",
+            vec![(String::new(), last.index as f64)],
+        );
+        family(
+            "snapinspect_trend_records",
+            "Records per type in the newest snapshot (Vault: StorageEntry, all entries).",
+            last.types
+                .iter()
+                .map(|(t, c)| (format!(",type=\"{}\"", esc(t)), c.0 as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_bytes",
+            "Bytes per type in the newest snapshot.",
+            last.types
+                .iter()
+                .map(|(t, c)| (format!(",type=\"{}\"", esc(t)), c.1 as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_prefix_bytes",
+            "Bytes per KV prefix (Vault: key prefix) in the newest snapshot.",
+            last.kv_prefixes
+                .iter()
+                .map(|(p, b)| (format!(",prefix=\"{}\"", esc(p)), *b as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_prefix_entries",
+            "Entries per key prefix in the newest snapshot (Vault).",
+            last.kv_prefix_counts
+                .iter()
+                .flatten()
+                .map(|(p, c)| (format!(",prefix=\"{}\"", esc(p)), *c as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_growth_bytes",
+            "Bytes of the newest snapshot minus the first, per type and per prefix.",
+            self.types
+                .iter()
+                .map(|g| (format!(",type=\"{}\"", esc(&g.name)), g.delta_bytes as f64))
+                .chain(self.kv_prefixes.iter().map(|g| {
+                    (
+                        format!(",prefix=\"{}\"", esc(&g.name)),
+                        g.delta_bytes as f64,
+                    )
+                }))
+                .collect(),
+        );
+        out
+    }
+}

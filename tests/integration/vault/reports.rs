@@ -420,6 +420,7 @@ fn no_command_prints_a_vault_value() {
     let prom = dir.path().join("m.prom");
     let svg = dir.path().join("t.svg");
     let unpacked = dir.path().join("x");
+    let tprom = dir.path().join("t.prom");
     let runs: Vec<Vec<&str>> = vec![
         vec!["inspect", &n],
         vec!["inspect", "-format=json", "-depth", "0", &n],
@@ -434,6 +435,7 @@ fn no_command_prints_a_vault_value() {
         vec!["diff", "--format", "json", "--show-secrets", &o, &n],
         vec!["diff", "--show-values", &o, &n],
         vec!["trend", &o, &n],
+        vec!["trend", "--prometheus", tprom.to_str().unwrap(), &o, &n],
         vec![
             "trend",
             "--format",
@@ -458,14 +460,14 @@ fn no_command_prints_a_vault_value() {
         assert!(found.is_empty(), "{args:?} printed a value: {found:?}");
         checked += 1;
     }
-    for f in [&prom, &svg, &out_file] {
+    for f in [&prom, &svg, &tprom, &out_file] {
         if let Ok(bytes) = std::fs::read(f) {
             let found = leaks(&String::from_utf8_lossy(&bytes), &values);
             assert!(found.is_empty(), "{} holds a value: {found:?}", f.display());
         }
     }
     assert_eq!(checked, runs.len());
-    assert!(prom.exists() && svg.exists());
+    assert!(prom.exists() && svg.exists() && tprom.exists());
 }
 
 #[test]
@@ -527,4 +529,80 @@ fn keys_are_escaped_once_in_text() {
     let (_, out, _) = run(&["diff", "--format", "json", &o, &n]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["changes"][0]["key"], "b/line\nbreak");
+}
+
+#[test]
+fn trend_prometheus_carries_the_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = old_and_new();
+    let a = snap_at(dir.path(), "a.snap", 100, &old);
+    let b = snap_at(dir.path(), "b.snap", 200, &new);
+    let parse = |path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap()
+    };
+    let value = |s: &prometheus_parse::Sample| match s.value {
+        prometheus_parse::Value::Gauge(v) => v,
+        _ => panic!("{s:?} is not a gauge"),
+    };
+    let prom = dir.path().join("vault.prom");
+    let (code, _, err) = run(&["trend", "--prometheus", prom.to_str().unwrap(), &a, &b]);
+    assert_eq!(code, 0, "{err}");
+    let scrape = parse(&prom);
+    assert!(!scrape.samples.is_empty());
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .all(|s| s.labels.get("product") == Some("vault")),
+        "{:?}",
+        scrape.samples
+    );
+    let find = |metric: &str, label: &str, v: &str| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == metric && s.labels.get(label) == Some(v))
+            .map(value)
+    };
+    assert_eq!(
+        find("snapinspect_trend_prefix_entries", "prefix", "sys/token"),
+        Some(1.0)
+    );
+    assert_eq!(
+        find("snapinspect_trend_records", "type", "StorageEntry"),
+        Some(new.len() as f64)
+    );
+    let removed = snapinspect::write::vault::storage_entry(
+        b"sys/token/id/h1a2b3c",
+        &old.iter()
+            .find(|e| e.0 == "sys/token/id/h1a2b3c")
+            .unwrap()
+            .1,
+        false,
+    );
+    assert_eq!(
+        find("snapinspect_trend_growth_bytes", "prefix", "sys/token"),
+        Some(-(removed.len() as f64))
+    );
+    assert!(scrape.docs.contains_key("snapinspect_trend_last_index"));
+    // Consul's carry product="consul".
+    let prom = dir.path().join("consul.prom");
+    let (code, _, err) = run(&[
+        "trend",
+        "--prometheus",
+        prom.to_str().unwrap(),
+        "testdata/kv.snap",
+        "testdata/all.snap",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let scrape = parse(&prom);
+    assert!(scrape
+        .samples
+        .iter()
+        .any(|s| s.metric == "snapinspect_trend_records" && s.labels.get("type") == Some("KVS")));
+    assert!(scrape
+        .samples
+        .iter()
+        .all(|s| s.labels.get("product") == Some("consul")));
 }
