@@ -1,13 +1,14 @@
 //! `diff` of two Vault snapshots, by key: added, removed, changed (size, fingerprint or
 //! `seal_wrap` differs), with a summary per key prefix. Values are ciphertext: they are
-//! compared by their SHA-256 and shown only as size and fingerprint, with no flag to show them.
+//! compared by a SHA-256 fingerprint and shown only as size and fingerprint, with no flag to show them.
 //!
 //! As Consul's diff, three streamed passes keep memory proportional to the number of keys,
-//! not their size: OLD once for a table of key hash to value size and hash (65 bytes a key
-//! with the table's control byte, more while it grows), NEW once to classify every key, OLD again for the keys that NEW
-//! no longer has. Only the differing keys are kept with their names.
+//! not their size: OLD once for a sorted table of 24 bytes a key (a 64-bit hash of the key,
+//! the value's fingerprint, size and flags), NEW once to classify every key by binary search,
+//! OLD again for the keys that NEW no longer has. Only the differing keys are kept with their
+//! names. Hashes are SHA-256 prefixes of 64 bits, as Consul's diff compares 64-bit hashes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -24,38 +25,89 @@ use super::prefix;
 /// `command/operator_raft_snapshot_inspect.go`.
 pub const SUMMARY_DEPTH: usize = 2;
 
-/// What a diff compares of one value.
+/// What a diff compares of one value: its fingerprint, size and `seal_wrap`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Side {
-    bytes: u64,
-    hash: [u8; 16],
+    fingerprint: [u8; 8],
+    /// Values are at most an entry long, 64 MiB (`snapshot::vault::MAX_ENTRY`).
+    bytes: u32,
     seal_wrap: bool,
 }
 
 impl Side {
     fn of(e: &VaultEntry<'_>) -> Side {
         let d = Sha256::digest(e.value);
-        let mut hash = [0u8; 16];
-        hash.copy_from_slice(&d[..16]);
         Side {
-            bytes: e.value_len,
-            hash,
+            fingerprint: d[..8].try_into().expect("8 bytes"),
+            bytes: u32::try_from(e.value_len).unwrap_or(u32::MAX),
             seal_wrap: e.seal_wrap,
         }
     }
 
     fn shown(&self) -> ValueSide {
         ValueSide {
-            bytes: self.bytes,
-            fingerprint: self.hash[..8].iter().map(|b| format!("{b:02x}")).collect(),
+            bytes: self.bytes as u64,
+            fingerprint: self
+                .fingerprint
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             seal_wrap: self.seal_wrap,
         }
     }
 }
 
-fn key_hash(key: &[u8]) -> u128 {
-    let d = Sha256::digest(key);
-    u128::from_le_bytes(d[..16].try_into().expect("16 bytes"))
+fn key_hash(key: &[u8]) -> u64 {
+    u64::from_le_bytes(Sha256::digest(key)[..8].try_into().expect("8 bytes"))
+}
+
+/// One key of OLD: 24 bytes (the fields of [`Side`] laid out flat).
+#[derive(Debug, Clone, Copy)]
+struct Old {
+    key: u64,
+    fingerprint: [u8; 8],
+    bytes: u32,
+    seal_wrap: bool,
+    seen: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<Old>() == 24);
+
+impl Old {
+    fn new(key: &[u8], s: Side) -> Old {
+        Old {
+            key: key_hash(key),
+            fingerprint: s.fingerprint,
+            bytes: s.bytes,
+            seal_wrap: s.seal_wrap,
+            seen: false,
+        }
+    }
+
+    fn side(&self) -> Side {
+        Side {
+            fingerprint: self.fingerprint,
+            bytes: self.bytes,
+            seal_wrap: self.seal_wrap,
+        }
+    }
+}
+
+/// OLD's keys, sorted by key hash once pass 1 is done.
+struct OldKeys(Vec<Old>);
+
+impl OldKeys {
+    fn get_mut(&mut self, key: &[u8]) -> Option<&mut Old> {
+        let h = key_hash(key);
+        let i = self.0.binary_search_by_key(&h, |o| o.key).ok()?;
+        Some(&mut self.0[i])
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&Old> {
+        let h = key_hash(key);
+        let i = self.0.binary_search_by_key(&h, |o| o.key).ok()?;
+        Some(&self.0[i])
+    }
 }
 
 /// One side of a changed entry: the value's size and fingerprint, never the value.
@@ -133,7 +185,7 @@ fn selected(opts: &DiffOptions, key: &[u8]) -> bool {
 /// Pass 1 over OLD: key hash to value, for every selected key.
 pub struct IndexPass<'a> {
     opts: &'a DiffOptions,
-    map: HashMap<u128, (Side, bool)>,
+    keys: Vec<Old>,
 }
 
 impl<'a> IndexPass<'a> {
@@ -141,7 +193,7 @@ impl<'a> IndexPass<'a> {
     pub fn new(opts: &'a DiffOptions) -> Self {
         IndexPass {
             opts,
-            map: HashMap::new(),
+            keys: Vec::new(),
         }
     }
 }
@@ -150,7 +202,7 @@ impl RecordSink for IndexPass<'_> {
     fn vault_entry(&mut self, e: &VaultEntry<'_>) -> Result<()> {
         if selected(self.opts, e.key) {
             // Keys are unique: the walker fails a snapshot that repeats one.
-            self.map.insert(key_hash(e.key), (Side::of(e), false));
+            self.keys.push(Old::new(e.key, Side::of(e)));
         }
         Ok(())
     }
@@ -158,7 +210,7 @@ impl RecordSink for IndexPass<'_> {
 
 struct ClassifyPass<'a> {
     opts: &'a DiffOptions,
-    old: HashMap<u128, (Side, bool)>,
+    old: OldKeys,
     changes: Vec<KeyChange>,
     unchanged: BTreeMap<String, u64>,
 }
@@ -170,16 +222,17 @@ impl RecordSink for ClassifyPass<'_> {
         }
         let new = Side::of(e);
         let key = || String::from_utf8_lossy(e.key).into_owned();
-        match self.old.get_mut(&key_hash(e.key)) {
+        match self.old.get_mut(e.key) {
             None => self.changes.push(KeyChange {
                 key: key(),
                 change: ChangeKind::Added,
                 old: None,
                 new: Some(new.shown()),
             }),
-            Some((old, seen)) => {
-                *seen = true;
-                if *old == new {
+            Some(o) => {
+                o.seen = true;
+                let old = o.side();
+                if old == new {
                     let p = String::from_utf8_lossy(prefix(e.key, SUMMARY_DEPTH)).into_owned();
                     *self.unchanged.entry(p).or_default() += 1;
                 } else {
@@ -198,7 +251,7 @@ impl RecordSink for ClassifyPass<'_> {
 
 struct RemovedPass<'a> {
     opts: &'a DiffOptions,
-    old: &'a HashMap<u128, (Side, bool)>,
+    old: &'a OldKeys,
     removed: Vec<KeyChange>,
 }
 
@@ -207,11 +260,11 @@ impl RecordSink for RemovedPass<'_> {
         if !selected(self.opts, e.key) {
             return Ok(());
         }
-        if let Some((side, false)) = self.old.get(&key_hash(e.key)) {
+        if let Some(o) = self.old.get(e.key).filter(|o| !o.seen) {
             self.removed.push(KeyChange {
                 key: String::from_utf8_lossy(e.key).into_owned(),
                 change: ChangeKind::Removed,
-                old: Some(side.shown()),
+                old: Some(o.side().shown()),
                 new: None,
             });
         }
@@ -284,7 +337,12 @@ pub fn rest(
     check_options(opts)?;
     let mut p2 = ClassifyPass {
         opts,
-        old: pass1.map,
+        old: {
+            let mut keys = pass1.keys;
+            keys.shrink_to_fit();
+            keys.sort_unstable_by_key(|o| o.key);
+            OldKeys(keys)
+        },
         changes: Vec::new(),
         unchanged: BTreeMap::new(),
     };
@@ -297,7 +355,7 @@ pub fn rest(
         ));
     }
     let mut changes = p2.changes;
-    if p2.old.values().any(|(_, seen)| !seen) {
+    if p2.old.0.iter().any(|o| !o.seen) {
         let mut p3 = RemovedPass {
             opts,
             old: &p2.old,

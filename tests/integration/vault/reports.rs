@@ -606,3 +606,36 @@ fn trend_prometheus_carries_the_product() {
         .iter()
         .all(|s| s.labels.get("product") == Some("consul")));
 }
+
+#[test]
+fn diff_memory_grows_by_tens_of_bytes_a_key() {
+    // 200,000 keys, 1% removed in NEW: the table of OLD's keys is 24 bytes a key (48 while it
+    // grows); a hash map of wider entries would take 150 to 200.
+    const N: usize = 200_000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut keys: Vec<String> = (0..N)
+        .map(|i| format!("logical/{:02}/k{i:07}", i % 40))
+        .collect();
+    keys.sort();
+    let keys: &'static [String] = Box::leak(keys.into_boxed_slice());
+    let old: Entries = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), vec![i as u8; 8], false))
+        .collect();
+    let new: Entries = old
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 100 != 0)
+        .map(|(_, e)| e.clone())
+        .collect();
+    let o = snap_at(dir.path(), "o.snap", 1, &old);
+    let n = snap_at(dir.path(), "n.snap", 2, &new);
+    let (code, err, base) = util::run_measured(&["verify", &o]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err, rss) = util::run_measured(&["diff", "--stat", &o, &n]);
+    assert_eq!(code, 1, "{err}");
+    let per_key = (rss - base) * 1024 / N as i64;
+    eprintln!("diff of {N} keys: peak RSS {rss} KiB, verify {base} KiB, {per_key} bytes a key");
+    assert!(per_key < 64, "{per_key} bytes a key");
+}
