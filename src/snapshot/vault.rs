@@ -605,7 +605,9 @@ mod tests {
         out
     }
 
-    fn walk(s: &[u8], chunk: usize) -> Result<(Product, Vec<(Vec<u8>, u64, u64)>)> {
+    type Walked = (Product, Vec<(Vec<u8>, u64, u64)>);
+
+    fn walk(s: &[u8], chunk: usize) -> Result<Walked> {
         let mut w = StateStream::new();
         let mut k = Keys(Vec::new());
         for part in s.chunks(chunk.max(1)) {
