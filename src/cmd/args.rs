@@ -48,8 +48,10 @@ pub struct SnapshotArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, an s3://BUCKET/KEY
-    /// URL, or - for stdin.
+    #[command(flatten)]
+    pub storage: super::storage::StorageArgs,
+    /// The snapshot: a .snap file, a raft snapshot directory, DIR/state.bin, an object URL
+    /// (s3://BUCKET/KEY, az://CONTAINER/BLOB, gs://BUCKET/OBJECT), or - for stdin.
     pub file: PathBuf,
 }
 
@@ -63,6 +65,7 @@ impl SnapshotArgs {
     /// `-q`; an error names the input.
     pub fn read(&self, sink: &mut dyn RecordSink) -> Result<Snapshot, Error> {
         let input = self.input();
+        self.storage.apply();
         let counter = Arc::new(AtomicU64::new(0));
         let opts = ReadOptions {
             max_size: self.max_size,
@@ -114,6 +117,20 @@ impl TypeFilter {
             types,
             kv_prefix: self.kv_prefix.clone().map(String::into_bytes),
         })
+    }
+}
+
+impl TypeFilter {
+    /// The `--type` names as Nomad type bytes, or `None` if one is not Nomad's (or
+    /// `--kv-prefix` is given, which only Consul has).
+    pub fn nomad_types(&self) -> Option<Vec<u8>> {
+        if self.kv_prefix.is_some() {
+            return None;
+        }
+        self.types
+            .iter()
+            .map(|t| snapinspect::snapshot::nomad::type_by_name(t))
+            .collect()
     }
 }
 

@@ -24,7 +24,9 @@ pub struct Args {
 pub fn run(a: Args) -> Result<i32, Error> {
     let target = match &a.target {
         Some(t) => Some(Version::parse(t).ok_or_else(|| {
-            Error::Usage(format!("--target {t:?} is not a Consul version like 1.8.7"))
+            Error::Usage(format!(
+                "--target {t:?} is not a version like 1.8.7 (Consul's, or Nomad's for a Nomad snapshot)"
+            ))
         })?),
         None => None,
     };
@@ -48,6 +50,9 @@ pub fn run(a: Args) -> Result<i32, Error> {
         }
         None => (a.snapshot.read(&mut NullSink)?, Vec::new()),
     };
+    if snap.product == snapinspect::snapshot::vault::Product::Nomad {
+        return nomad(&snap, a.target.as_deref(), a.format);
+    }
     snap.require_consul("compat")?;
     let present: Vec<_> = snap.types().map(|(t, s)| (t, s.count)).collect();
     let report = compat::check_records(&present, target, records);
@@ -57,6 +62,28 @@ pub fn run(a: Args) -> Result<i32, Error> {
     }
     Ok(
         if report.restorable == Some(false) || (target.is_none() && !report.all_types_known) {
+            EXIT_FINDING
+        } else {
+            EXIT_OK
+        },
+    )
+}
+
+/// `compat` of a Nomad snapshot: the oldest Nomad release that restores it and, with
+/// `--target`, whether that release does (exit 1 if not, or if no release does).
+fn nomad(
+    snap: &snapinspect::snapshot::archive::Snapshot,
+    target: Option<&str>,
+    format: OutputFormat,
+) -> Result<i32, Error> {
+    let target = target.and_then(Version::parse);
+    let report = snapinspect::report::nomad::NomadCompat::new(snap, target);
+    match format {
+        OutputFormat::Text => super::emit(report.pretty().as_bytes())?,
+        OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
+    }
+    Ok(
+        if report.restorable == Some(false) || report.oldest.is_none() {
             EXIT_FINDING
         } else {
             EXIT_OK

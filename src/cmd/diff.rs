@@ -34,6 +34,8 @@ pub struct Args {
     show_values: bool,
     #[command(flatten)]
     secrets: SecretArgs,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
     /// The snapshot before (read twice, so not standard input).
     old: PathBuf,
     /// The snapshot after.
@@ -42,14 +44,22 @@ pub struct Args {
 
 /// Runs `diff`: exit 0 when identical, 1 when they differ.
 pub fn run(a: Args) -> Result<i32, Error> {
-    let filter = a.filter.filter()?;
+    // `--type` names Consul's types or Nomad's; which applies is known once read.
+    let nomad_types = a.filter.nomad_types();
+    let (filter, consul_names) = match a.filter.filter() {
+        Ok(f) => (f, true),
+        Err(e) if nomad_types.is_none() => return Err(e),
+        Err(_) => (Default::default(), false),
+    };
     let opts = DiffOptions {
         types: filter.types,
         kv_prefix: filter.kv_prefix,
         include_indexes: a.include_indexes,
         show_values: a.show_values,
         show_secrets: a.secrets.show_secrets,
+        nomad_types: nomad_types.unwrap_or_default(),
     };
+    a.storage.apply();
     let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let read = ReadOptions {
@@ -81,6 +91,12 @@ pub fn run(a: Args) -> Result<i32, Error> {
         ProductDiff::Records(r) => r.identical,
         ProductDiff::Keys(r) => r.identical,
     };
+    if let ProductDiff::Records(r) = &report {
+        if !consul_names && r.product != "nomad" {
+            // Nomad type names given for Consul snapshots.
+            a.filter.filter()?;
+        }
+    }
     match a.format {
         _ if a.quiet => {}
         OutputFormat::Text => {

@@ -42,6 +42,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     format: Format,
+    /// Nomad's spelling of --format json (`-json`).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Also show why the snapshot is big and where it came from (after Consul's report).
     #[arg(long)]
     details: bool,
@@ -58,7 +61,10 @@ pub struct Args {
 }
 
 /// Runs `inspect`.
-pub fn run(a: Args) -> Result<i32, Error> {
+pub fn run(mut a: Args) -> Result<i32, Error> {
+    if a.json {
+        a.format = Format::Json;
+    }
     if a.meta {
         return meta(a);
     }
@@ -92,6 +98,22 @@ pub fn run(a: Args) -> Result<i32, Error> {
     } else {
         a.snapshot.read(&mut Tee(&mut kv, &mut vault))?
     };
+    if snap.product == Product::Nomad {
+        let report = snapinspect::report::nomad::NomadReport::new(&snap);
+        let mut out = match (a.format, a.details) {
+            (Format::Pretty, false) => report.pretty().into_bytes(),
+            (Format::Json, false) => report.json().into_bytes(),
+            (Format::Legacy, _) => inspect::legacy(&snap.meta),
+            (_, true) => {
+                return Err(Error::Unsupported(
+                    "--details reads Consul's records; this is a Nomad snapshot".into(),
+                ))
+            }
+        };
+        out.push(b'\n');
+        super::emit(&out)?;
+        return Ok(EXIT_OK);
+    }
     if snap.product == Product::Vault {
         let report = VaultReport::new(&snap.meta, &vault);
         let mut out = match (a.format, a.details) {

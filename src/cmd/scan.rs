@@ -21,7 +21,7 @@ pub struct Args {
 /// Runs `scan`.
 pub fn run(a: Args) -> Result<i32, Error> {
     let mut sink = ScanSink::default();
-    a.snapshot.read(&mut sink)?;
+    a.snapshot.read(&mut sink)?.require_consul("scan")?;
     let report = ScanReport {
         secret_records: sink.records,
         suspect_values: sink.values,

@@ -28,13 +28,17 @@ pub struct Args {
     /// How many types and prefixes to list (and types to draw).
     #[arg(long, default_value_t = 10)]
     top: usize,
-    /// Snapshots, or directories searched recursively for *.snap (s3:// objects and prefixes too).
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
+    /// Snapshots, or directories searched recursively for *.snap (s3://, az:// and gs://
+    /// objects and prefixes too).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 /// Runs `trend`.
 pub fn run(a: Args) -> Result<i32, Error> {
+    a.storage.apply();
     let inputs = super::storage::expand(&a.paths)?;
     let read = snapinspect::ReadOptions {
         max_size: a.max_size,

@@ -35,9 +35,12 @@ pub struct Args {
     /// Fail once more than this many uncompressed bytes have been read from one file (e.g. 512MiB).
     #[arg(long, value_name = "SIZE", value_parser = super::args::parse_size)]
     max_size: Option<u64>,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
     /// Files to verify: .snap archives, raft snapshot directories, DIR/state.bin, or
-    /// directories, which are searched recursively for *.snap files; s3://BUCKET/KEY objects,
-    /// and s3://BUCKET/PREFIX/ for every *.snap object below the prefix.
+    /// directories, which are searched recursively for *.snap files; objects (s3://BUCKET/KEY,
+    /// az://CONTAINER/BLOB, gs://BUCKET/OBJECT), and a prefix ending in / (s3://BUCKET/PREFIX/)
+    /// for every *.snap object below it.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
@@ -51,6 +54,7 @@ fn now_ms() -> u64 {
 
 /// Runs `verify`.
 pub fn run(a: Args) -> Result<i32, Error> {
+    a.storage.apply();
     let inputs = super::storage::expand(&a.paths)?;
     if inputs.is_empty() {
         return Err(Error::Usage(format!(

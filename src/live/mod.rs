@@ -1,8 +1,8 @@
 //! Live Consul: the HTTP client, save and restore transfers, and the snapshot agent; snapshots
-//! in object storage (`storage`, feature `s3`).
+//! in object storage (`storage`, features `s3`, `azure`, `gcs`).
 
 pub mod agent;
 pub mod consul;
-#[cfg(feature = "s3")]
+#[cfg(feature = "storage")]
 pub mod storage;
 pub mod transfer;

@@ -1,11 +1,13 @@
-//! Snapshots in object storage: `s3://bucket/key` URLs read as streams, and `s3://bucket/prefix/`
-//! listed for the `.snap` objects below it.
+//! Snapshots in object storage: `s3://bucket/key`, `az://container/blob` and
+//! `gs://bucket/object` URLs read as streams, and prefixes (`s3://bucket/prefix/`) listed for
+//! the `.snap` objects below them.
 //!
-//! The rest of the crate is synchronous; the S3 client (object_store) is asynchronous, so it
-//! runs here, at the edge, on a small tokio runtime of its own. An object is read through a
+//! The rest of the crate is synchronous; the clients (object_store) are asynchronous, so they
+//! run here, at the edge, on a small tokio runtime of their own. An object is read through a
 //! bounded channel of chunks fed by the download, so memory stays bounded whatever the size;
-//! every network call has a deadline. Credentials, region and endpoint come from the AWS
-//! variables the AWS CLI reads (`docs/STORAGE.md`).
+//! every network call has a deadline. Credentials and endpoints come from the variables each
+//! cloud's own CLI reads (`docs/STORAGE.md`): AWS here and in `aws_profile`, Azure in `azure`,
+//! Google Cloud Storage in `gcs`.
 
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+#[cfg(feature = "s3")]
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, GetOptions, ObjectStore, RetryConfig};
@@ -22,6 +25,13 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::snapshot::archive::UrlOpener;
+
+#[cfg(feature = "s3")]
+pub mod aws_profile;
+#[cfg(feature = "azure")]
+pub mod azure;
+#[cfg(feature = "gcs")]
+pub mod gcs;
 
 /// Chunks of an object buffered between the download and the reader.
 const CHUNKS: usize = 16;
@@ -210,6 +220,27 @@ fn one_line(s: impl std::fmt::Display) -> String {
         .join(" ")
 }
 
+/// The HTTP client of the Azure and GCS stores: the S3 store's deadlines (connecting and each
+/// silence bounded by `timeout`, no bound on a whole transfer); plain http when asked for.
+#[cfg(any(feature = "azure", feature = "gcs"))]
+fn http_client(timeout: Duration, allow_http: bool) -> ClientOptions {
+    ClientOptions::new()
+        .with_timeout_disabled()
+        .with_connect_timeout(timeout)
+        .with_read_timeout(timeout)
+        .with_allow_http(allow_http)
+}
+
+/// The S3 store's retries: at most 3, all within `timeout`.
+#[cfg(any(feature = "azure", feature = "gcs"))]
+fn retry(timeout: Duration) -> RetryConfig {
+    RetryConfig {
+        max_retries: 3,
+        retry_timeout: timeout,
+        ..Default::default()
+    }
+}
+
 impl Storage {
     /// A client with its own small runtime (one worker thread).
     pub fn new(opts: StorageOptions) -> Result<Storage> {
@@ -218,10 +249,10 @@ impl Storage {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
-            .thread_name("snapinspect-s3")
+            .thread_name("snapinspect-storage")
             .enable_all()
             .build()
-            .map_err(|e| Error::io("starting the S3 client", e))?;
+            .map_err(|e| Error::io("starting the storage client", e))?;
         Ok(Storage {
             rt: Arc::new(rt),
             opts,
@@ -253,24 +284,37 @@ impl Storage {
             return Ok(s.clone());
         }
         let store: Arc<dyn ObjectStore> = match url.scheme {
+            #[cfg(feature = "s3")]
             Scheme::S3 => Arc::new(self.s3(&url.bucket)?),
+            #[cfg(feature = "azure")]
+            Scheme::Azure => Arc::new(azure::build(&url.bucket, &self.opts)?),
+            #[cfg(feature = "gcs")]
+            Scheme::Gcs => Arc::new(gcs::build(&url.bucket, &self.opts)?),
+            #[allow(unreachable_patterns)]
             other => {
+                let feature = match other {
+                    Scheme::S3 => "s3",
+                    Scheme::Azure => "azure",
+                    Scheme::Gcs => "gcs",
+                };
                 return Err(Error::Unsupported(format!(
-                    "{}: {}:// URLs are not supported yet (only s3://)",
+                    "{}: reading {}:// URLs needs snapinspect built with the `{feature}` feature",
                     url.url(),
                     other.as_str()
-                )))
+                )));
             }
         };
         stores.insert(id, store.clone());
         Ok(store)
     }
 
+    #[cfg(feature = "s3")]
     fn s3(&self, bucket: &str) -> Result<AmazonS3> {
         // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
         // AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, web identity and
-        // container credentials...: every AWS_ variable object_store knows.
-        let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // container credentials...: every AWS_ variable object_store knows; then the
+        // AWS_PROFILE's keys and region from the shared files where those leave them unset.
+        let mut b = aws_profile::apply(AmazonS3Builder::from_env().with_bucket_name(bucket), true)?;
         let ignore_endpoints = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let endpoint = if ignore_endpoints {
@@ -314,20 +358,25 @@ impl Storage {
         Ok(s3)
     }
 
-    /// Maps an object_store error to the crate's: a missing object or bucket names the URL
-    /// in one line; anything else is an I/O error (exit 4).
+    /// Maps an object_store error to the crate's: a missing object, bucket or container names
+    /// the URL in one line; anything else is an I/O error (exit 4).
     pub fn error(url: &str, e: object_store::Error) -> Error {
         let text = one_line(&e);
+        // S3 and GCS (XML API) say NoSuchBucket; Azure says ContainerNotFound.
+        let missing_bucket = text.contains("NoSuchBucket") || text.contains("ContainerNotFound");
+        let bucket = if url.starts_with("az://") {
+            "no such container"
+        } else {
+            "no such bucket"
+        };
         let (kind, what) = match &e {
-            object_store::Error::NotFound { .. } if text.contains("NoSuchBucket") => {
-                (io::ErrorKind::NotFound, "no such bucket".to_string())
+            object_store::Error::NotFound { .. } if missing_bucket => {
+                (io::ErrorKind::NotFound, bucket.to_string())
             }
             object_store::Error::NotFound { .. } => {
                 (io::ErrorKind::NotFound, "no such object".to_string())
             }
-            _ if text.contains("NoSuchBucket") => {
-                (io::ErrorKind::NotFound, "no such bucket".to_string())
-            }
+            _ if missing_bucket => (io::ErrorKind::NotFound, bucket.to_string()),
             object_store::Error::PermissionDenied { .. }
             | object_store::Error::Unauthenticated { .. } => {
                 (io::ErrorKind::PermissionDenied, text)
@@ -335,6 +384,25 @@ impl Storage {
             _ => (io::ErrorKind::Other, text),
         };
         Error::io(format!("reading {url}"), io::Error::new(kind, what))
+    }
+
+    /// [`Storage::error`], and a request the HTTP client gave up on for silence is
+    /// [`Storage::timed_out`].
+    pub fn failed(&self, url: &str, doing: &str, e: object_store::Error) -> Error {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = source {
+            let http_timeout = s
+                .downcast_ref::<object_store::client::HttpError>()
+                .is_some_and(|h| h.kind() == object_store::client::HttpErrorKind::Timeout);
+            let io_timeout = s
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::TimedOut);
+            if http_timeout || io_timeout {
+                return self.timed_out(url, doing);
+            }
+            source = s.source();
+        }
+        Storage::error(url, e)
     }
 
     /// A request that got no answer within the timeout, as the crate's error.
@@ -365,7 +433,7 @@ impl Storage {
         });
         let got = match got {
             Err(_) => return Err(self.timed_out(url, "GET")),
-            Ok(r) => r.map_err(|e| Storage::error(url, e))?,
+            Ok(r) => r.map_err(|e| self.failed(url, "GET", e))?,
         };
         let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS);
         let name = url.to_string();
@@ -418,7 +486,7 @@ impl Storage {
         let mut keys = match listed {
             Ok(k) => k,
             Err(None) => return Err(self.timed_out(url, "listing")),
-            Err(Some(e)) => return Err(Storage::error(url, e)),
+            Err(Some(e)) => return Err(self.failed(url, "listing", e)),
         };
         keys.retain(|k| k.ends_with(".snap"));
         keys.sort();

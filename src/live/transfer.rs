@@ -233,7 +233,11 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
     };
     let verify::Verified { snapshot, warnings } =
         verify::check_with(|o, s| archive::read_archive(tee, o, s), opts)?;
-    snapshot.require_consul("restore into Consul")?;
+    // A Vault snapshot has a fourth member that neither unpack nor Consul takes; a Nomad
+    // one unpacks (restore refuses it below).
+    if snapshot.product == crate::snapshot::vault::Product::Vault {
+        snapshot.require_consul("unpack or restore into Consul")?;
+    }
     let mut file = tmp;
     file.sync_all()
         .map_err(|e| Error::io("writing the staging file", e))?;
@@ -296,6 +300,7 @@ pub fn restore(
     cancel: Option<Arc<AtomicBool>>,
 ) -> Result<Snapshot> {
     let mut staged = stage(file, None, opts)?;
+    staged.snapshot.require_consul("restore into Consul")?;
     send_staged(client, &mut staged, progress, cancel)?;
     Ok(staged.snapshot)
 }

@@ -11,6 +11,7 @@
 pub(crate) mod consul_structs;
 pub(crate) mod de;
 pub(crate) mod gotype;
+pub mod nomad;
 pub mod restorable;
 pub(crate) mod restore_rules;
 pub mod secrets;

@@ -1,4 +1,5 @@
-//! Secret-bearing fields of Consul's records, in one place, and their redaction.
+//! Secret-bearing fields of Consul's records, in one place, and their redaction (Nomad's are in
+//! `model::nomad`).
 //!
 //! By default every output replaces a secret with `[redacted:XXXXXXXX]`, where the eight hex
 //! digits are an HMAC-SHA256 of the secret under a key drawn at random for each run: equal

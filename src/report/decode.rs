@@ -53,6 +53,11 @@ pub struct DecodeSink<W: Write> {
     pub untyped: u64,
     /// Vault's meta line is printed (before its first entry).
     vault_started: bool,
+    /// Only these Nomad types, for a Nomad snapshot (all when empty; none when `None`, as
+    /// for a KV prefix, which Nomad has no records for).
+    pub nomad_types: Option<Vec<u8>>,
+    /// Print no Consul records (the type filter named Nomad types).
+    pub consul_off: bool,
 }
 
 impl<W: Write> DecodeSink<W> {
@@ -66,6 +71,8 @@ impl<W: Write> DecodeSink<W> {
             printed: 0,
             untyped: 0,
             vault_started: false,
+            nomad_types: Some(Vec::new()),
+            consul_off: false,
         }
     }
 
@@ -142,12 +149,30 @@ impl<W: Write> RecordSink for DecodeSink<W> {
     }
 
     fn wants_value(&mut self, t: MessageType) -> bool {
-        self.filter.type_ok(t)
+        !self.consul_off && self.filter.type_ok(t)
+    }
+
+    fn wants_nomad_value(&mut self, t: u8) -> bool {
+        match &self.nomad_types {
+            Some(types) => types.is_empty() || types.contains(&t),
+            None => false,
+        }
+    }
+
+    fn nomad_record(&mut self, r: &Record<'_>) -> Result<()> {
+        let Some(v) = r.value else { return Ok(()) };
+        if !self.wants_nomad_value(r.mtype.0) {
+            return Ok(());
+        }
+        let text = crate::report::nomad::decode::line(r, v, &self.redactor);
+        self.printed += 1;
+        self.untyped += 1;
+        self.write_line(&text)
     }
 
     fn record(&mut self, r: &Record<'_>) -> Result<()> {
         let Some(v) = r.value else { return Ok(()) };
-        if !self.filter.type_ok(r.mtype) {
+        if self.consul_off || !self.filter.type_ok(r.mtype) {
             return Ok(());
         }
         if let Some(prefix) = &self.filter.kv_prefix {
@@ -175,7 +200,10 @@ impl<W: Write> RecordSink for DecodeSink<W> {
     }
 
     fn vault_entry(&mut self, e: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
-        crate::report::vault::decode::check_types(!self.filter.types.is_empty())?;
+        // Consul's types, or Nomad's (`consul_off`): none selects a Vault entry.
+        crate::report::vault::decode::check_types(
+            !self.filter.types.is_empty() || self.consul_off,
+        )?;
         self.vault_meta()?;
         if let Some(prefix) = &self.filter.kv_prefix {
             if !e.key.starts_with(prefix) {

@@ -5,6 +5,7 @@ pub mod compat;
 pub mod decode;
 pub mod diff;
 pub mod inspect;
+pub mod nomad;
 pub mod scan;
 pub mod trend;
 pub mod vault;

@@ -139,10 +139,12 @@ pub fn trend_with(
             points.push(crate::report::vault::trend::point(display, &snap, &vault));
             continue;
         }
-        // Growth per record type and KV prefix is Consul's notion; say so rather than
-        // read another product's snapshot as an empty Consul one.
-        snap.require_consul("trend")
-            .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
+        // Growth per record type works for Consul and Nomad (Nomad's types, no KV); another
+        // product is refused rather than read as an empty Consul one.
+        if snap.product != Product::Nomad {
+            snap.require_consul("trend")
+                .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
+        }
         let report = crate::report::inspect::Report::new(&snap, Some(&kv));
         points.push(Point {
             path: display.clone(),
@@ -152,7 +154,7 @@ pub fn trend_with(
             total_bytes: snap.state_size,
             types: snap
                 .types()
-                .map(|(t, s)| (t.name(), (s.count, s.size)))
+                .map(|(t, s)| (snap.type_name(t.0), (s.count, s.size)))
                 .collect(),
             kv_prefixes: report
                 .stats_kv

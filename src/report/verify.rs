@@ -164,6 +164,10 @@ fn cross_checks(
     first: &[u64],
     warnings: &mut Vec<String>,
 ) -> Result<(), Error> {
+    if snap.product == crate::snapshot::vault::Product::Nomad {
+        crate::report::nomad::verify_types(snap, opts.target, opts.allow_unknown_types, warnings)?;
+        return strict(opts, warnings);
+    }
     if snap.header.last_index > snap.meta.index {
         return Err(Error::invalid(
             Check::Consistency,
@@ -190,6 +194,11 @@ fn cross_checks(
         ));
     }
     type_checks(snap, opts, first, warnings)?;
+    strict(opts, warnings)
+}
+
+/// Under `--strict`, the first warning is an error.
+fn strict(opts: &VerifyOptions, warnings: &[String]) -> Result<(), Error> {
     if opts.strict {
         if let Some(w) = warnings.first() {
             return Err(Error::invalid(
@@ -400,7 +409,11 @@ impl FileReport {
             last_index: snap.map(|s| s.header.last_index),
             records: snap.map(|s| s.records).unwrap_or(0),
             record_counts: snap
-                .map(|s| s.types().map(|(t, st)| (t.name(), st.count)).collect())
+                .map(|s| {
+                    s.types()
+                        .map(|(t, st)| (s.type_name(t.0), st.count))
+                        .collect()
+                })
                 .unwrap_or_default(),
             input_bytes: snap.map(|s| s.input_size).unwrap_or(0),
             file_bytes: 0,
@@ -529,6 +542,7 @@ pub fn line(r: &FileReport) -> String {
             r.state_bytes,
             match r.product {
                 Some(crate::snapshot::vault::Product::Vault) => " product=vault",
+                Some(crate::snapshot::vault::Product::Nomad) => " product=nomad",
                 _ => "",
             }
         ),

@@ -193,7 +193,7 @@ pub fn read(input: &Input, opts: &ReadOptions, sink: &mut dyn RecordSink) -> Res
         Input::Url(url) => match &opts.opener {
             Some(open) => read_archive((open.0)(url)?, opts, sink),
             None => Err(Error::Unsupported(format!(
-                "{url}: reading object-store URLs needs snapinspect built with the `s3` feature"
+                "{url}: reading object-store URLs needs snapinspect built with the `s3`, `azure` or `gcs` feature"
             ))),
         },
     }

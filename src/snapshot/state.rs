@@ -49,6 +49,15 @@ pub trait RecordSink {
     fn record(&mut self, _record: &Record<'_>) -> Result<()> {
         Ok(())
     }
+    /// Whether Nomad records of this type byte should carry their value bytes.
+    fn wants_nomad_value(&mut self, _snapshot_type: u8) -> bool {
+        false
+    }
+    /// Called once per record of a Nomad state.bin, in stream order (instead of `record`);
+    /// `mtype.0` is Nomad's `SnapshotType` byte (`snapshot::nomad`), not a Consul type.
+    fn nomad_record(&mut self, _record: &Record<'_>) -> Result<()> {
+        Ok(())
+    }
     /// Called once per entry of a Vault state.bin, in stream order (instead of `record`).
     fn vault_entry(&mut self, _entry: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
         Ok(())
@@ -97,6 +106,15 @@ impl RecordSink for Tee<'_> {
         self.0.record(record)?;
         self.1.record(record)
     }
+    fn wants_nomad_value(&mut self, t: u8) -> bool {
+        let a = self.0.wants_nomad_value(t);
+        let b = self.1.wants_nomad_value(t);
+        a || b
+    }
+    fn nomad_record(&mut self, record: &Record<'_>) -> Result<()> {
+        self.0.nomad_record(record)?;
+        self.1.nomad_record(record)
+    }
     fn vault_entry(&mut self, entry: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
         self.0.vault_entry(entry)?;
         self.1.vault_entry(entry)
@@ -143,6 +161,7 @@ pub struct StateWalker {
     header: Option<StateHeader>,
     stats: Box<[TypeStat; 256]>,
     last_type: Option<MessageType>,
+    nomad: bool,
 }
 
 impl Default for StateWalker {
@@ -168,6 +187,20 @@ impl StateWalker {
             header: None,
             stats: Box::new([TypeStat::default(); 256]),
             last_type: None,
+            nomad: false,
+        }
+    }
+
+    /// Whether the header was Nomad's (an empty map) and the records are Nomad's.
+    pub fn is_nomad(&self) -> bool {
+        self.nomad
+    }
+
+    fn type_name(&self, t: u8) -> String {
+        if self.nomad {
+            crate::snapshot::nomad::type_name(t)
+        } else {
+            MessageType(t).name()
         }
     }
 
@@ -207,7 +240,7 @@ impl StateWalker {
             Check::Record,
             message,
             Location::member("state.bin")
-                .record(self.records + 1, Some(MessageType(self.cur_type).name()))
+                .record(self.records + 1, Some(self.type_name(self.cur_type)))
                 .at(at, "state.bin"),
         )
     }
@@ -240,7 +273,16 @@ impl StateWalker {
                     i += used;
                     self.offset += used as u64;
                     if let Step::Done(_) = step {
-                        let h = parse_header(&self.buf)?;
+                        // Nomad's header is `SnapshotHeader{}`: an empty map (nomad/fsm.go).
+                        self.nomad = is_empty_map(&self.buf);
+                        let h = if self.nomad {
+                            StateHeader {
+                                last_index: 0,
+                                len: self.buf.len() as u64,
+                            }
+                        } else {
+                            parse_header(&self.buf)?
+                        };
                         self.header = Some(h);
                         // Consul's inspect counts the header into the first record.
                         self.prev_end = 0;
@@ -256,7 +298,11 @@ impl StateWalker {
                     self.offset += 1;
                     self.skipper.reset();
                     self.buf.clear();
-                    self.capturing = sink.wants_value(MessageType(self.cur_type));
+                    self.capturing = if self.nomad {
+                        sink.wants_nomad_value(self.cur_type)
+                    } else {
+                        sink.wants_value(MessageType(self.cur_type))
+                    };
                     self.phase = Phase::Value;
                 }
                 Phase::Value => {
@@ -280,7 +326,7 @@ impl StateWalker {
                                     self.max_record
                                 ),
                                 Location::member("state.bin")
-                                    .record(self.records + 1, Some(MessageType(self.cur_type).name()))
+                                    .record(self.records + 1, Some(self.type_name(self.cur_type)))
                                     .at(self.cur_start, "state.bin"),
                             ));
                         }
@@ -309,7 +355,11 @@ impl StateWalker {
                                 None
                             },
                         };
-                        sink.record(&rec)?;
+                        if self.nomad {
+                            sink.nomad_record(&rec)?;
+                        } else {
+                            sink.record(&rec)?;
+                        }
                         self.phase = Phase::Type;
                     }
                 }
@@ -341,6 +391,11 @@ impl StateWalker {
             Phase::Type => Ok(self.header.expect("header is read before records")),
         }
     }
+}
+
+/// An empty msgpack map in any of its encodings.
+fn is_empty_map(buf: &[u8]) -> bool {
+    matches!(buf, [0x80] | [0xde, 0, 0] | [0xdf, 0, 0, 0, 0])
 }
 
 fn parse_header(buf: &[u8]) -> Result<StateHeader> {

@@ -26,6 +26,8 @@ pub enum Product {
     Consul,
     /// Vault or OpenBao: delimited protobuf `StorageEntry`s and a `SHA256SUMS.sealed` member.
     Vault,
+    /// Nomad: state.bin starts with an empty msgpack map (see `snapshot::nomad`).
+    Nomad,
 }
 
 impl Product {
@@ -34,6 +36,16 @@ impl Product {
         match self {
             Product::Consul => "consul",
             Product::Vault => "vault",
+            Product::Nomad => "nomad",
+        }
+    }
+
+    /// The product's name as written in prose (`Consul`, `Vault`, `Nomad`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Product::Consul => "Consul",
+            Product::Vault => "Vault",
+            Product::Nomad => "Nomad",
         }
     }
 }
@@ -474,6 +486,7 @@ impl StateStream {
     pub fn product(&self) -> Product {
         match self.mode {
             Mode::Vault => Product::Vault,
+            _ if self.consul.is_nomad() => Product::Nomad,
             _ => Product::Consul,
         }
     }
@@ -512,10 +525,11 @@ impl crate::snapshot::archive::Snapshot {
         match self.product {
             Product::Consul => Ok(()),
             p => Err(Error::Unsupported(format!(
-                "{what} works on Consul snapshots only; this is a {} snapshot (verify, inspect, decode, diff and trend read it)",
+                "{what} works on Consul snapshots only; this is a {} snapshot ({} read it)",
+                p.title(),
                 match p {
-                    Product::Vault => "Vault",
-                    Product::Consul => "Consul",
+                    Product::Nomad => "verify, inspect, decode, diff, trend and compat",
+                    _ => "verify, inspect, decode, diff and trend",
                 }
             ))),
         }
@@ -569,12 +583,12 @@ pub fn resolve(
             "failed checking integrity of snapshot: SHA256SUMS.sealed is empty (Vault's seal did not write the sealed checksums: an incomplete snapshot)",
             loc(),
         )),
-        (Product::Consul, Sealed::Len(_)) if walk_err.is_none() => Err(Error::invalid(
+        (p @ (Product::Consul | Product::Nomad), Sealed::Len(_)) if walk_err.is_none() => Err(Error::invalid(
             Check::Members,
-            "SHA256SUMS.sealed (a Vault member) is in the archive, but state.bin starts with Consul's msgpack header, not Vault's length-delimited entries",
+            format!("SHA256SUMS.sealed (a Vault member) is in the archive, but state.bin starts with {}'s msgpack header, not Vault's length-delimited entries", p.title()),
             loc(),
         )),
-        (Product::Consul, Sealed::Len(_)) => Err(Error::invalid(
+        (Product::Consul | Product::Nomad, Sealed::Len(_)) => Err(Error::invalid(
             Check::Record,
             "SHA256SUMS.sealed marks a Vault snapshot, but state.bin does not start with a length-delimited StorageEntry",
             Location::member("state.bin").at(0, "state.bin"),

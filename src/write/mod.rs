@@ -2,6 +2,7 @@
 //! `SHA256SUMS`, two zero blocks, gzip on top; and atomic file output.
 
 pub mod generate;
+pub mod nomad;
 pub(crate) mod pargz;
 pub mod redact;
 pub mod vault;

@@ -408,7 +408,8 @@ fn schema_files_are_named_by_their_ids() {
             "{name}"
         );
         jsonschema::validator_for(&s).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if stem != "decode" {
+        // decode's lines and Nomad's own inspect JSON carry no schema field.
+        if stem != "decode" && stem != "nomad-inspect" {
             assert_eq!(s["properties"]["schema"]["const"], s["$id"], "{name}");
         }
     }

@@ -223,9 +223,15 @@ fn json_output_follows_the_documented_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let files = doc["files"].as_array().unwrap();
-    // testdata/*.snap (5 Consul, 1 Vault), the three raft directories under testdata/raw/
-    // that the walk finds, the raw directory named again, and bad.snap.
-    assert_eq!(files.len(), 11);
+    // testdata/*.snap (5 Consul, 1 Nomad, 1 Vault), the three raft directories under
+    // testdata/raw/ that the walk finds, the raw directory named again, and bad.snap.
+    assert_eq!(files.len(), 12);
+    let nomad = files
+        .iter()
+        .find(|f| f["path"] == "testdata/nomad.snap")
+        .unwrap();
+    assert_eq!(nomad["product"], "nomad");
+    assert_eq!(nomad["valid"], true);
     let vault = files
         .iter()
         .find(|f| f["path"] == "testdata/vault.snap")
@@ -264,7 +270,7 @@ fn prometheus_file_parses_as_exposition_format() {
         .iter()
         .filter(|s| s.metric == "snapinspect_snapshot_valid")
         .collect();
-    assert_eq!(valid.len(), 9); // testdata/*.snap (vault.snap too) and the raft directories of testdata/raw/
+    assert_eq!(valid.len(), 10); // testdata/*.snap (nomad.snap and vault.snap too) and the raft directories of testdata/raw/
     for s in &valid {
         assert!(matches!(s.value, prometheus_parse::Value::Gauge(v) if v == 1.0));
     }

@@ -49,6 +49,8 @@ pub struct DiffOptions {
     pub show_values: bool,
     /// Show secrets instead of redaction markers.
     pub show_secrets: bool,
+    /// For Nomad snapshots: only these Nomad types (all when empty).
+    pub nomad_types: Vec<u8>,
 }
 mod passes;
 
@@ -122,6 +124,8 @@ pub struct Change {
 pub struct DiffReport {
     /// Schema identifier.
     pub schema: &'static str,
+    /// Which product wrote both snapshots (`consul`, `nomad`).
+    pub product: &'static str,
     /// OLD's snapshot ID.
     pub old_id: String,
     /// NEW's snapshot ID.
@@ -255,7 +259,7 @@ fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
 /// A diff of two snapshots of one product.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProductDiff {
-    /// Record by record (Consul).
+    /// Record by record (Consul, Nomad).
     Records(DiffReport),
     /// Key by key (Vault, `report::vault::diff`).
     Keys(crate::report::vault::diff::VaultDiffReport),
@@ -308,6 +312,10 @@ pub fn diff_products(
             .map(ProductDiff::Keys);
     }
     drop(vault_p1);
+    if old_snap.product == Product::Nomad {
+        return crate::report::nomad::diff::diff(old, new, opts, read, old_snap)
+            .map(ProductDiff::Records);
+    }
     old_snap
         .require_consul("diff")
         .map_err(|e| side(e, "OLD", old))?;
@@ -470,6 +478,7 @@ pub fn diff_products(
         .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
     Ok(ProductDiff::Records(DiffReport {
         schema: "snapinspect-diff/1",
+        product: "consul",
         old_id: old_snap.meta.id,
         new_id: new_snap.meta.id,
         old_path: old.display(),

@@ -12,7 +12,7 @@ use super::fingerprint;
 
 /// Why `--type` cannot select Vault entries.
 pub const TYPE_FILTER: &str =
-    "--type selects Consul record types; a Vault snapshot holds only StorageEntry records (select keys with --kv-prefix)";
+    "--type selects Consul's or Nomad's record types; a Vault snapshot holds only StorageEntry records (select keys with --kv-prefix)";
 
 /// One output line for an entry.
 #[derive(Serialize)]

@@ -272,24 +272,14 @@ impl RecordSink for RemovedPass<'_> {
     }
 }
 
-/// A product's name as people write it (`Consul`, `Vault`).
-pub fn title(p: Product) -> String {
-    let n = p.name();
-    let mut c = n.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 /// The one-line refusal (exit 5) of a diff or trend across products.
 pub fn mixed(what: &str, a: (&str, Product), b: (&str, Product)) -> Error {
     Error::Unsupported(format!(
         "{what} compares snapshots of one product: {} is a {} snapshot, {} is a {} snapshot",
         a.0,
-        title(a.1),
+        a.1.title(),
         b.0,
-        title(b.1)
+        b.1.title()
     ))
 }
 
@@ -311,9 +301,9 @@ fn named(e: Error, which: &str, input: &Input) -> Error {
 
 /// Refuses the diff options that have no meaning for Vault (exit 2).
 fn check_options(opts: &DiffOptions) -> Result<()> {
-    if !opts.types.is_empty() {
+    if !opts.types.is_empty() || !opts.nomad_types.is_empty() {
         return Err(Error::Usage(
-            "--type selects Consul record types; a Vault snapshot holds only StorageEntry records (select keys with --kv-prefix)".into(),
+            "--type selects Consul's or Nomad's record types; a Vault snapshot holds only StorageEntry records (select keys with --kv-prefix)".into(),
         ));
     }
     if opts.show_values {
