@@ -130,10 +130,12 @@ fn decode_prints_keys_sizes_and_fingerprints() {
     assert_eq!(keys, want);
     let (_, shown, _) = run(&["decode", "--show-secrets", "testdata/vault.snap"]);
     assert_eq!(shown, run(&["decode", "testdata/vault.snap"]).1);
-    // Consul's type filter means nothing here: exit 2, nothing printed.
-    let (code, out, err) = run(&["decode", "--type", "KVS", "testdata/vault.snap"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(out.is_empty() && err.contains("--kv-prefix"), "{out}{err}");
+    // Consul's or Nomad's type filter means nothing here: exit 2, nothing printed.
+    for t in ["KVS", "Job"] {
+        let (code, out, err) = run(&["decode", "--type", t, "testdata/vault.snap"]);
+        assert_eq!(code, 2, "{t}: {err}");
+        assert!(out.is_empty() && err.contains("--kv-prefix"), "{out}{err}");
+    }
 }
 
 /// OLD's entries and NEW's: one removed, one added, one changed in content at the same size,
@@ -260,7 +262,7 @@ fn diff_compares_vault_snapshots_by_key() {
     assert_eq!(code, 0);
     assert!(out.ends_with("\nidentical\n"), "{out}");
     // Options that mean nothing for Vault: exit 2.
-    for flag in ["--show-values", "--type=KVS"] {
+    for flag in ["--show-values", "--type=KVS", "--type=Job"] {
         let (code, out, err) = run(&["diff", flag, &o, &n]);
         assert_eq!(code, 2, "{flag}: {err}");
         assert!(out.is_empty());
@@ -283,6 +285,25 @@ fn diff_and_trend_across_products_exit_5_with_one_line() {
             err.contains("compares snapshots of one product")
                 && err.contains("a Consul snapshot")
                 && err.contains("a Vault snapshot"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn diff_and_trend_of_vault_and_nomad_exit_5() {
+    for args in [
+        ["diff", "testdata/vault.snap", "testdata/nomad.snap"],
+        ["diff", "testdata/nomad.snap", "testdata/vault.snap"],
+        ["trend", "testdata/vault.snap", "testdata/nomad.snap"],
+        ["trend", "testdata/nomad.snap", "testdata/vault.snap"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 5, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("one product") && err.contains("Vault") && err.contains("Nomad"),
             "{err}"
         );
     }
