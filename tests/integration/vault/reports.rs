@@ -75,6 +75,21 @@ fn an_empty_vault_verifies_inspects_and_decodes() {
     assert_eq!(l.len(), 1, "{out}");
     assert_eq!(l[0]["product"], "vault");
 
+    // diff and trend take it: every key of the fixture is added.
+    let (code, out, err) = run(&["diff", "--format", "json", &p, "testdata/vault.snap"]);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), demo_entries().len());
+    assert!(changes.iter().all(|c| c["change"] == "added"));
+    let (code, out, _) = run(&["diff", &p, &first]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("\nidentical\n"), "{out}");
+    let (code, out, err) = run(&["trend", "--format", "json", &p, "testdata/vault.snap"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["snapshots"][0]["total_bytes"], 0);
+
     // Without the sealed member it is not a Vault snapshot: Consul's error, exit 3; with an
     // empty one, Vault's.
     let (code, out, _) = run(&[
