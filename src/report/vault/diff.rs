@@ -1,6 +1,7 @@
 //! `diff` of two Vault snapshots, by key: added, removed, changed (size, fingerprint or
 //! `seal_wrap` differs), with a summary per key prefix. Values are ciphertext: they are
-//! compared by a SHA-256 fingerprint and shown only as size and fingerprint, with no flag to show them.
+//! compared by a SHA-256 fingerprint and shown only as size and fingerprint, with no flag to
+//! show them.
 //!
 //! As Consul's diff, three streamed passes keep memory proportional to the number of keys,
 //! not their size: OLD once for a sorted table of 24 bytes a key (a 64-bit hash of the key,
@@ -47,11 +48,7 @@ impl Side {
     fn shown(&self) -> ValueSide {
         ValueSide {
             bytes: self.bytes as u64,
-            fingerprint: self
-                .fingerprint
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            fingerprint: crate::snapshot::archive::hex(&self.fingerprint),
             seal_wrap: self.seal_wrap,
         }
     }
