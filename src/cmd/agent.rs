@@ -115,10 +115,14 @@ pub struct Args {
     /// Accepted, not implemented.
     #[arg(long, value_name = "FACILITY", help_heading = ENTERPRISE)]
     syslog_facility: Option<String>,
-    /// Accepted, not implemented (temp files go into the snapshot directory, renamed once
-    /// verified).
+    /// With object storage: save and verify each snapshot in this directory first, then
+    /// upload it and remove the file (without it the download streams straight into the
+    /// upload). Ignored for local storage.
     #[arg(long, value_name = "DIR", help_heading = ENTERPRISE)]
     local_scratch_path: Option<PathBuf>,
+    #[cfg(feature = "storage")]
+    #[command(flatten)]
+    remote: super::agent_storage::RemoteArgs,
     #[command(flatten)]
     unsupported: Unsupported,
     /// Print the least ACL policy the agent needs, and exit.
@@ -147,35 +151,18 @@ pub struct Args {
     token_out: PathBuf,
 }
 
-/// The Enterprise agent's remote-storage and login flags: not supported yet, so parsed
-/// (hidden) only to be refused (or, for the login flags that need an auth method, ignored)
-/// by name rather than misread.
+/// The Enterprise agent's flags snapinspect does not implement, parsed (hidden) only to be
+/// refused (or, for the login flags that need an auth method, ignored) by name rather than
+/// misread.
 const UNSUPPORTED: &[&str] = &[
-    "aws-access-key-id",
-    "aws-secret-access-key",
-    "aws-session-token",
     "aws-iam-endpoint",
     "aws-role-arn",
     "aws-role-session-name",
     "aws-web-identity-token-file",
     "aws-sts-endpoint",
-    "aws-s3-bucket",
-    "aws-s3-key-prefix",
-    "aws-s3-region",
-    "aws-s3-endpoint",
-    "aws-s3-server-side-encryption",
-    "aws-s3-static-snapshot-name",
-    "aws-s3-force-path-style",
-    "aws-s3-enable-kms",
-    "aws-s3-kms-key",
-    "azure-blob-account-name",
-    "azure-blob-account-key",
-    "azure-blob-container-name",
-    "azure-blob-environment",
     "azure-blob-service-principal-id",
     "azure-blob-service-principal-secret",
     "azure-blob-tenant-id",
-    "gcs-bucket",
     "login-auth-method",
     "login-bearer-token",
     "login-bearer-token-file",
@@ -242,16 +229,11 @@ impl Unsupported {
             .iter()
             .find(|f| !LOGIN_ONLY_WITH_AUTH_METHOD.contains(f))?;
         let why = if flag.starts_with("login-") {
-            "logging in through an auth method is not supported yet; give the agent a token (-token, -token-file)".to_string()
+            "logging in through an auth method is not supported yet; give the agent a token (-token, -token-file)"
+        } else if flag.starts_with("aws-") {
+            "assuming an IAM role or custom IAM/STS endpoints through flags are not supported; set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (web identity), or give keys"
         } else {
-            let service = if flag.starts_with("aws-") {
-                "S3"
-            } else if flag.starts_with("azure-") {
-                "Azure Blob Storage"
-            } else {
-                "Google Cloud Storage"
-            };
-            format!("remote storage ({service}) is not supported yet; snapinspect keeps snapshots in a local directory (-local-path, --dir)")
+            "Azure service principals are not supported; give -azure-blob-account-key or AZURE_STORAGE_ACCOUNT_KEY"
         };
         Some(Error::Usage(format!("-{flag}: {why}")))
     }
@@ -286,11 +268,51 @@ fn settings(a: &Args) -> Result<Settings, Error> {
         ("-log-level", a.log_level.is_some()),
         ("-syslog", a.syslog == Some(true)),
         ("-syslog-facility", a.syslog_facility.is_some()),
-        ("-local-scratch-path", a.local_scratch_path.is_some()),
     ];
     ignored.extend(flags.iter().filter(|f| f.1).map(|f| f.0.to_string()));
     ignored.extend(a.unsupported.ignored());
     let f = loaded.config;
+    let scratch = a
+        .local_scratch_path
+        .clone()
+        .or(f.snapshot.local_scratch_path.clone())
+        .filter(|p| !p.as_os_str().is_empty());
+    // A local directory named on purpose: a flag, or a config path other than the default.
+    let local_dir = a
+        .dir
+        .clone()
+        .or(a.local_path.clone())
+        .or(f
+            .local_storage
+            .path
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty() && p.as_os_str() != "."))
+        .map(|p| p.display().to_string());
+    #[cfg(feature = "storage")]
+    let dest = super::agent_storage::destination(
+        &a.remote,
+        &f,
+        scratch,
+        local_dir,
+        a.conn.timeout.or(file_duration(&f.timeout, "timeout")?),
+    )?;
+    // The Enterprise agent uses the scratch path only for remote storage.
+    let scratch_name = if a.local_scratch_path.is_some() {
+        "-local-scratch-path"
+    } else {
+        "snapshot.local_scratch_path"
+    };
+    #[cfg(feature = "storage")]
+    if dest.scratch_ignored {
+        ignored.push(scratch_name.to_string());
+    }
+    #[cfg(not(feature = "storage"))]
+    {
+        let _ = local_dir;
+        if scratch.is_some() {
+            ignored.push(scratch_name.to_string());
+        }
+    }
     let mut conn = a.conn.clone();
     conn.http_addr = conn.http_addr.or(f.http_addr);
     conn.token = conn.token.or(f.token);
@@ -351,6 +373,8 @@ fn settings(a: &Args) -> Result<Settings, Error> {
             .clone()
             .or(s.name_prefix.clone())
             .unwrap_or(d.name_prefix),
+        #[cfg(feature = "storage")]
+        remote: dest.remote,
     };
     agent::check_prefix(&cfg.name_prefix).map_err(Error::Usage)?;
     if cfg.interval.is_zero() {
@@ -417,8 +441,14 @@ pub fn run(a: Args) -> Result<i32, Error> {
     if a.create_token {
         return create_token(&a, &cfg, &client);
     }
-    std::fs::create_dir_all(&cfg.dir)
-        .map_err(|e| Error::io(format!("creating {}", cfg.dir.display()), e))?;
+    #[cfg(feature = "storage")]
+    let local = cfg.remote.is_none();
+    #[cfg(not(feature = "storage"))]
+    let local = true;
+    if local {
+        std::fs::create_dir_all(&cfg.dir)
+            .map_err(|e| Error::io(format!("creating {}", cfg.dir.display()), e))?;
+    }
     let mut agent = Agent::new(
         client,
         cfg,

@@ -99,7 +99,8 @@ pub struct SaveArgs {
     #[arg(long, value_name = "LIST")]
     append_filename: Option<String>,
     /// Where to write the snapshot (written only once it is verified); `-` is standard
-    /// output (the snapshot is staged privately and sent only once verified).
+    /// output (the snapshot is staged privately and sent only once verified); an object URL
+    /// (`s3://BUCKET/KEY`) is uploaded while it is verified and completed only when valid.
     #[arg(required_unless_present = "output", conflicts_with = "output")]
     file: Option<PathBuf>,
     /// The same as FILE, as other commands spell it.
@@ -114,6 +115,9 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
         .clone()
         .or(a.output.clone())
         .expect("clap requires FILE or --output");
+    if let Some(url) = target.to_str().filter(|t| Input::is_url(t)) {
+        return save_to_url(&a, url);
+    }
     // `-`: staged in a private directory, sent to standard output once verified.
     let staging = if target.as_os_str() == "-" {
         Some(tempfile::tempdir().map_err(|e| Error::io("creating a staging directory", e))?)
@@ -179,6 +183,60 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// `save` to an object URL: streamed into a multipart upload while it is verified.
+#[cfg(feature = "storage")]
+fn save_to_url(a: &SaveArgs, url: &str) -> Result<i32, Error> {
+    use snapinspect::live::{storage::ObjectUrl, upload};
+    let u = ObjectUrl::parse(url)?;
+    if u.is_prefix() {
+        return Err(Error::Usage(format!(
+            "{url} names a prefix; give the object's key (s3://BUCKET/KEY.snap)"
+        )));
+    }
+    if a.append_filename.is_some() {
+        return Err(Error::Usage(
+            "-append-filename works on file names; name the object in the URL".into(),
+        ));
+    }
+    let storage = super::storage::storage()?;
+    let client = a.conn.client()?;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let spec = super::progress::Spec {
+        label: client.address().to_string(),
+        total: None,
+        phases: vec!["downloading from".into()],
+        unit: super::progress::Unit::Bytes,
+    };
+    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
+    let opts = SaveOptions {
+        stale: a.stale,
+        progress: Some(counter),
+        cancel: Some(signal::stop_flag()),
+        before_keep: None,
+        temps: &signal::temp_files(),
+    };
+    let saved = upload::save_to_object(&client, &opts, &storage, &u);
+    drop(progress);
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; nothing was kept");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let saved = saved?;
+    for w in &saved.warnings {
+        eprintln!("snapinspect: warning: {w}");
+    }
+    let index = saved.consul_index.unwrap_or(saved.snapshot.meta.index);
+    super::emit(format!("Saved and verified snapshot to index {index}\n").as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+#[cfg(not(feature = "storage"))]
+fn save_to_url(_: &SaveArgs, url: &str) -> Result<i32, Error> {
+    Err(Error::Unsupported(format!(
+        "{url}: writing object-store URLs needs snapinspect built with the `s3`, `azure` or `gcs` feature"
+    )))
+}
+
 /// Arguments of `restore`.
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
@@ -194,7 +252,8 @@ pub struct RestoreArgs {
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
-    /// The snapshot to restore (verified in full before anything is sent).
+    /// The snapshot to restore (verified in full before anything is sent): a file or an
+    /// object URL (`s3://BUCKET/KEY`, downloaded once, verified and staged in the same pass).
     file: PathBuf,
 }
 
@@ -252,15 +311,32 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
             None
         }
     };
-    let opts = verify_options(target, a.force);
+    let mut opts = verify_options(target, a.force);
+    let url = a
+        .file
+        .to_str()
+        .filter(|t| Input::is_url(t))
+        .map(str::to_string);
+    let input = match &url {
+        Some(u) => Input::Url(u.clone()),
+        None => Input::Archive(a.file.clone()),
+    };
+    opts.read.opener = super::storage::opener();
     if a.dry_run {
+        let checked = match &url {
+            Some(_) => snapinspect::report::verify::check_input(&input, &opts).and_then(|v| {
+                v.snapshot.require_consul("restore into Consul")?;
+                Ok(v)
+            }),
+            None => transfer::check_for_restore(&a.file, &opts),
+        };
         let snapinspect::report::verify::Verified {
             snapshot: snap,
             warnings,
-        } = match transfer::check_for_restore(&a.file, &opts) {
+        } = match checked {
             Ok(x) => x,
             Err(e) => {
-                let e = super::args::with_input(e, &Input::Archive(a.file.clone()));
+                let e = super::args::with_input(e, &input);
                 return refuse(&a.file, target, e);
             }
         };
@@ -286,14 +362,16 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let input = Input::Archive(a.file.clone());
     let spec = super::progress::Spec {
         phases: vec!["verifying and staging".into(), "sending".into()],
         ..super::progress::Spec::reading(&input)
     };
     let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
     let stop = signal::stop_flag();
-    let result = transfer::restore(&client, &a.file, &opts, Some(counter), Some(stop));
+    let result = match &url {
+        Some(u) => restore_url(&client, u, &opts, counter, stop),
+        None => transfer::restore(&client, &a.file, &opts, Some(counter), Some(stop)).map(|_| ()),
+    };
     drop(progress);
     if signal::stopped() {
         eprintln!("snapinspect: interrupted; the restore was stopped");
@@ -304,4 +382,23 @@ pub fn restore(a: RestoreArgs) -> Result<i32, Error> {
     }
     super::emit(b"Restored snapshot\n")?;
     Ok(EXIT_OK)
+}
+
+/// `restore` of an object URL: the download is verified and staged privately in one pass, then
+/// the staged copy is sent.
+fn restore_url(
+    client: &Client,
+    url: &str,
+    opts: &VerifyOptions,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<(), Error> {
+    let Some(opener) = super::storage::opener() else {
+        return Err(Error::Unsupported(format!(
+            "{url}: reading object-store URLs needs snapinspect built with the `s3`, `azure` or `gcs` feature"
+        )));
+    };
+    let reader = (opener.0)(url)?;
+    let mut staged = transfer::stage_from(reader, &format!("reading {url}"), None, opts)?;
+    transfer::send_staged(client, &mut staged, Some(counter), Some(stop))
 }

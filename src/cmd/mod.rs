@@ -8,6 +8,8 @@ use snapinspect::error::{Error, EXIT_IO, EXIT_OK, EXIT_USAGE};
 
 mod acl;
 mod agent;
+#[cfg(feature = "storage")]
+mod agent_storage;
 mod args;
 mod color;
 mod compat;

@@ -47,8 +47,10 @@ impl StorageArgs {
     }
 }
 
+/// The one storage client of the process (made on first use, from the environment and
+/// `--timeout`).
 #[cfg(feature = "storage")]
-fn storage() -> Result<std::sync::Arc<snapinspect::live::storage::Storage>, Error> {
+pub fn storage() -> Result<std::sync::Arc<snapinspect::live::storage::Storage>, Error> {
     use snapinspect::live::storage::{Storage, StorageOptions};
     static STORAGE: OnceLock<Result<std::sync::Arc<Storage>, String>> = OnceLock::new();
     STORAGE

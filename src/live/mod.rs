@@ -6,3 +6,5 @@ pub mod consul;
 #[cfg(feature = "storage")]
 pub mod storage;
 pub mod transfer;
+#[cfg(feature = "storage")]
+pub mod upload;

@@ -153,7 +153,7 @@ impl Default for StorageOptions {
 }
 
 /// S3 settings that override the AWS variables (each `None` or `false` leaves them be).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Settings {
     /// The region (`-aws-s3-region`).
     pub region: Option<String>,
@@ -167,6 +167,29 @@ pub struct S3Settings {
     pub enable_kms: bool,
     /// The KMS key ID (`-aws-s3-kms-key`); the bucket's default key when `None`.
     pub kms_key: Option<String>,
+    /// The access key ID (`-aws-access-key-id`).
+    pub access_key_id: Option<String>,
+    /// The secret access key (`-aws-secret-access-key`); a secret, never printed.
+    pub secret_access_key: Option<String>,
+    /// The session token (`-aws-session-token`); a secret, never printed.
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("S3Settings")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("force_path_style", &self.force_path_style)
+            .field("server_side_encryption", &self.server_side_encryption)
+            .field("enable_kms", &self.enable_kms)
+            .field("kms_key", &self.kms_key)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &hidden(&self.secret_access_key))
+            .field("session_token", &hidden(&self.session_token))
+            .finish()
+    }
 }
 
 /// Azure Blob settings that override the Azure variables.
@@ -312,16 +335,69 @@ impl Storage {
     fn s3(&self, bucket: &str) -> Result<AmazonS3> {
         // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
         // AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, web identity and
-        // container credentials...: every AWS_ variable object_store knows; then the
-        // AWS_PROFILE's keys and region from the shared files where those leave them unset.
-        let mut b = aws_profile::apply(AmazonS3Builder::from_env().with_bucket_name(bucket), true)?;
+        // container credentials...: every AWS_ variable object_store knows (as its
+        // `AmazonS3Builder::from_env` reads them); then the AWS_PROFILE's keys and region from
+        // the shared files where those leave them unset; then the settings given as flags.
+        let set = &self.opts.s3;
+        // Keys given as flags replace the variables' and the profile's keys, session token
+        // included (a token from the variables belongs to other keys).
+        let flag_keys = set.access_key_id.is_some() && set.secret_access_key.is_some();
+        let mut b = AmazonS3Builder::new();
+        for (k, v) in std::env::vars_os() {
+            if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
+                if !k.starts_with("AWS_") || (flag_keys && k == "AWS_SESSION_TOKEN") {
+                    continue;
+                }
+                if let Ok(key) = k.to_ascii_lowercase().parse() {
+                    b = b.with_config(key, v);
+                }
+            }
+        }
+        let mut b = aws_profile::apply(b.with_bucket_name(bucket), !flag_keys)?;
         let ignore_endpoints = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let endpoint = if ignore_endpoints {
+        // An endpoint given as a flag wins over the variables (and over the switch that
+        // ignores them); the Enterprise agent's -aws-s3-endpoint is a host or a URL.
+        let flag_endpoint = set.endpoint.as_ref().map(|e| {
+            if e.contains("://") {
+                e.clone()
+            } else {
+                format!("https://{e}")
+            }
+        });
+        let endpoint = if flag_endpoint.is_some() {
+            flag_endpoint
+        } else if ignore_endpoints {
             None
         } else {
             env("AWS_ENDPOINT_URL_S3").or_else(|| env("AWS_ENDPOINT_URL"))
         };
+        if let Some(r) = &set.region {
+            b = b.with_region(r);
+        }
+        if let (Some(id), Some(secret)) = (&set.access_key_id, &set.secret_access_key) {
+            b = b.with_access_key_id(id).with_secret_access_key(secret);
+            if let Some(t) = &set.session_token {
+                b = b.with_token(t);
+            }
+        }
+        if set.force_path_style {
+            b = b.with_virtual_hosted_style_request(false);
+        }
+        // Server-side encryption as the Enterprise agent asks for it: SSE-S3 (AES256) or
+        // SSE-KMS with the bucket's default key or the one named.
+        let sse = |b: AmazonS3Builder, v: &str| match "aws_server_side_encryption".parse() {
+            Ok(key) => b.with_config(key, v),
+            Err(_) => b,
+        };
+        if set.enable_kms {
+            b = match set.kms_key.as_ref().filter(|k| !k.is_empty()) {
+                Some(k) => b.with_sse_kms_encryption(k),
+                None => sse(b, "aws:kms"),
+            };
+        } else if set.server_side_encryption {
+            b = sse(b, "AES256");
+        }
         let mut client = ClientOptions::new()
             .with_timeout_disabled()
             .with_connect_timeout(self.opts.timeout)
@@ -338,7 +414,9 @@ impl Storage {
         } else if ignore_endpoints {
             b = b.with_endpoint(format!(
                 "https://s3.{}.amazonaws.com",
-                env("AWS_REGION")
+                set.region
+                    .clone()
+                    .or_else(|| env("AWS_REGION"))
                     .or_else(|| env("AWS_DEFAULT_REGION"))
                     .unwrap_or_else(|| "us-east-1".into())
             ));

@@ -219,6 +219,22 @@ pub struct Staged {
 pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> Result<Staged> {
     let src =
         File::open(input).map_err(|e| Error::io(format!("opening {}", input.display()), e))?;
+    stage_from(
+        src,
+        &format!("reading {}", input.display()),
+        staging_dir,
+        opts,
+    )
+}
+
+/// As [`stage`], from a stream already open (an object being downloaded); `reading` says
+/// what a failed read was doing.
+pub fn stage_from(
+    src: impl Read + Send + 'static,
+    reading: &str,
+    staging_dir: Option<&Path>,
+    opts: &VerifyOptions,
+) -> Result<Staged> {
     let tmp = crate::write::unnamed_temp_file(staging_dir)
         .map_err(|e| Error::io("creating a private staging file", e))?;
     let written = Arc::new(AtomicU64::new(0));
@@ -228,7 +244,7 @@ pub fn stage(input: &Path, staging_dir: Option<&Path>, opts: &VerifyOptions) -> 
             .try_clone()
             .map_err(|e| Error::io("duplicating the staging file handle", e))?,
         written: written.clone(),
-        reading: format!("reading {}", input.display()),
+        reading: reading.to_string(),
         writing: "staging a private copy".into(),
     };
     let verify::Verified { snapshot, warnings } =

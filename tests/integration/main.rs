@@ -32,6 +32,7 @@ mod scan;
 mod schemas;
 mod secrets;
 mod storage;
+mod storage_agent;
 mod storage_clouds;
 mod trend;
 mod vault;

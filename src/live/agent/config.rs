@@ -2,8 +2,12 @@
 //! (`{"snapshot_agent": {...}}`, as documented at
 //! <https://developer.hashicorp.com/consul/commands/snapshot/agent>). Every key the Enterprise
 //! agent knows is accepted: the ones snapinspect implements are honoured, the ones it does not
-//! are named (for one warning), remote storage is refused (not supported yet), and any other
-//! key is an error that suggests the key that was probably meant.
+//! are named (for one warning), the ones it refuses (role assumption, login through an auth
+//! method) are errors naming them, and any other key is an error that suggests the key that
+//! was probably meant. Remote storage blocks (`aws_storage`, `azure_blob_storage`,
+//! `google_storage`) have the keys the Enterprise reference lists, plus the snake-case forms
+//! of its `-aws-s3-endpoint`, `-aws-s3-enable-kms`, `-aws-s3-kms-key` and
+//! `-azure-blob-environment` flags.
 
 use std::path::{Path, PathBuf};
 
@@ -27,10 +31,8 @@ enum Kind {
     IgnoredBlock(&'static [(&'static str, Kind)]),
     /// A list of blocks (`backup_destinations.local_storage`).
     List(&'static [(&'static str, Kind)]),
-    /// Remote storage, refused once configured; the service's name.
-    Remote(&'static str),
-    /// A list of remote storage blocks (`backup_destinations.aws_storage`).
-    RemoteList(&'static str),
+    /// A valid Enterprise key that snapinspect refuses once set, and why.
+    Refused(&'static str),
     /// Logging in with an auth method: refused once an auth method is set.
     Login(&'static [(&'static str, Kind)]),
 }
@@ -58,7 +60,7 @@ const SNAPSHOT: &[(&str, Kind)] = &[
     ("deregister_after", Used),
     ("lock_key", Used),
     ("max_failures", Used),
-    ("local_scratch_path", Ignored),
+    ("local_scratch_path", Used),
     // snapinspect's own.
     ("session_ttl", Used),
     ("lock_delay", Used),
@@ -69,11 +71,48 @@ const SNAPSHOT: &[(&str, Kind)] = &[
 
 const LOCAL: &[(&str, Kind)] = &[("path", Used)];
 
+const ROLES: &str = "assuming an IAM role through the agent's settings is not supported; set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in the environment (web identity), or give keys";
+
+const AWS: &[(&str, Kind)] = &[
+    ("access_key_id", Used),
+    ("secret_access_key", Used),
+    ("session_token", Used),
+    (
+        "iam_endpoint",
+        Refused("a custom IAM endpoint is not supported"),
+    ),
+    ("role_arn", Refused(ROLES)),
+    ("role_session_name", Refused(ROLES)),
+    ("web_identity_token_file", Refused(ROLES)),
+    (
+        "sts_endpoint",
+        Refused("a custom STS endpoint is not supported"),
+    ),
+    ("s3_region", Used),
+    ("s3_bucket", Used),
+    ("s3_key_prefix", Used),
+    ("s3_endpoint", Used),
+    ("s3_server_side_encryption", Used),
+    ("s3_enable_kms", Used),
+    ("s3_kms_key", Used),
+    ("s3_static_snapshot_name", Used),
+    ("s3_force_path_style", Used),
+];
+
+const AZURE: &[(&str, Kind)] = &[
+    ("account_name", Used),
+    ("account_key", Used),
+    ("container_name", Used),
+    ("environment", Used),
+];
+
+const GOOGLE: &[(&str, Kind)] = &[("bucket", Used)];
+
 const DESTINATIONS: &[(&str, Kind)] = &[
     ("local_storage", List(LOCAL)),
-    ("aws_storage", RemoteList("S3")),
-    ("azure_blob_storage", RemoteList("Azure Blob Storage")),
-    ("google_storage", RemoteList("Google Cloud Storage")),
+    ("aws_storage", List(AWS)),
+    ("azure_blob_storage", List(AZURE)),
+    ("google_storage", List(GOOGLE)),
 ];
 
 /// The keys of `snapshot_agent`.
@@ -91,9 +130,9 @@ const AGENT: &[(&str, Kind)] = &[
     ("log", IgnoredBlock(LOG)),
     ("snapshot", Block(SNAPSHOT)),
     ("local_storage", Block(LOCAL)),
-    ("aws_storage", Remote("S3")),
-    ("azure_blob_storage", Remote("Azure Blob Storage")),
-    ("google_storage", Remote("Google Cloud Storage")),
+    ("aws_storage", Block(AWS)),
+    ("azure_blob_storage", Block(AZURE)),
+    ("google_storage", Block(GOOGLE)),
     ("backup_destinations", Block(DESTINATIONS)),
     // snapinspect's own.
     ("token_file", Used),
@@ -130,6 +169,76 @@ pub struct FileConfig {
     /// The `local_storage` block (or the one entry of `backup_destinations.local_storage`).
     #[serde(default)]
     pub local_storage: LocalStorage,
+    /// The `aws_storage` block (or the one entry of `backup_destinations.aws_storage`).
+    #[serde(default)]
+    pub aws_storage: AwsStorage,
+    /// The `azure_blob_storage` block (or its `backup_destinations` entry).
+    #[serde(default)]
+    pub azure_blob_storage: AzureBlobStorage,
+    /// The `google_storage` block (or its `backup_destinations` entry).
+    #[serde(default)]
+    pub google_storage: GoogleStorage,
+}
+
+/// The `aws_storage` block (empty strings and `false` configure nothing).
+#[derive(Deserialize, Default, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct AwsStorage {
+    pub access_key_id: Option<String>,
+    /// A secret, never printed.
+    pub secret_access_key: Option<String>,
+    /// A secret, never printed.
+    pub session_token: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_key_prefix: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_server_side_encryption: Option<bool>,
+    pub s3_enable_kms: Option<bool>,
+    pub s3_kms_key: Option<String>,
+    pub s3_static_snapshot_name: Option<String>,
+    pub s3_force_path_style: Option<bool>,
+}
+
+impl std::fmt::Debug for AwsStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsStorage")
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_key_prefix", &self.s3_key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `azure_blob_storage` block.
+#[derive(Deserialize, Default, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct AzureBlobStorage {
+    pub account_name: Option<String>,
+    /// A secret, never printed.
+    pub account_key: Option<String>,
+    pub container_name: Option<String>,
+    pub environment: Option<String>,
+}
+
+impl std::fmt::Debug for AzureBlobStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureBlobStorage")
+            .field("account_name", &self.account_name)
+            .field("container_name", &self.container_name)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `google_storage` block.
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleStorage {
+    /// The bucket.
+    pub bucket: Option<String>,
 }
 
 /// The `snapshot` block; durations as written (`1h`).
@@ -150,6 +259,8 @@ pub struct SnapshotSection {
     pub stale_after: Option<String>,
     /// What the snapshot files' names start with (snapinspect's own; default `consul`).
     pub name_prefix: Option<String>,
+    /// Where a remote agent saves and verifies before uploading.
+    pub local_scratch_path: Option<PathBuf>,
 }
 
 /// The `local_storage` block.
@@ -187,6 +298,17 @@ fn is_empty(v: &Value) -> bool {
         Value::Array(a) => a.iter().all(is_empty),
         Value::Object(m) => m.values().all(is_empty),
         Value::Number(_) => false,
+    }
+}
+
+/// Whether a storage block configures something (an `s3_key_prefix` alone does not: the
+/// Enterprise sample sets it).
+fn configures(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| k.as_str() != "s3_key_prefix" && !is_empty(v)),
+        other => !is_empty(other),
     }
 }
 
@@ -286,26 +408,6 @@ fn object<'a>(v: &'a Value, path: &str) -> std::result::Result<&'a Map<String, V
         .ok_or_else(|| format!("{path} must be a JSON object"))
 }
 
-/// The first configured key of a remote storage block (an `s3_key_prefix` alone configures
-/// nothing: the Enterprise sample sets it).
-fn configured(v: &Value, path: &str) -> Option<String> {
-    match v {
-        Value::Object(m) => m
-            .iter()
-            .filter(|(k, _)| k.as_str() != "s3_key_prefix")
-            .find(|(_, v)| !is_empty(v))
-            .map(|(k, _)| join(path, k)),
-        other if !is_empty(other) => Some(path.to_string()),
-        _ => None,
-    }
-}
-
-fn refuse_remote(key: &str, service: &str) -> String {
-    format!(
-        "{key}: remote storage ({service}) is not supported yet; snapinspect keeps snapshots in a local directory (local_storage.path, -local-path)"
-    )
-}
-
 /// Checks `map` against `schema`; returns the keys snapinspect uses.
 fn check(
     map: &Map<String, Value>,
@@ -366,19 +468,9 @@ fn check(
                 }
                 used.insert(key.clone(), Value::Array(out));
             }
-            Remote(service) => {
-                if let Some(k) = configured(v, &full) {
-                    return Err(refuse_remote(&k, service));
-                }
-            }
-            RemoteList(service) => {
-                let list = v
-                    .as_array()
-                    .ok_or_else(|| format!("{full} must be a JSON list"))?;
-                for (i, item) in list.iter().enumerate() {
-                    if let Some(k) = configured(item, &format!("{full}[{i}]")) {
-                        return Err(refuse_remote(&k, service));
-                    }
+            Refused(why) => {
+                if !is_empty(v) {
+                    return Err(format!("{full}: {why}"));
                 }
             }
         }
@@ -392,18 +484,21 @@ fn check_agent(map: &Map<String, Value>) -> std::result::Result<Checked, String>
     let mut ignored = Vec::new();
     let mut used = check(map, AGENT, "", &mut ignored)?;
     if let Some(Value::Object(dest)) = used.remove("backup_destinations") {
-        if let Some(Value::Array(list)) = dest.get("local_storage") {
+        for (block, list) in &dest {
+            let Value::Array(list) = list else { continue };
+            // Entries that configure nothing (the documented sample's) are dropped.
+            let list: Vec<&Value> = list.iter().filter(|v| configures(v)).collect();
             match list.len() {
                 0 => {}
                 1 => {
-                    if used.contains_key("local_storage") {
-                        return Err("local_storage and backup_destinations.local_storage both name the directory; keep one (the top-level block is the older form)".into());
+                    if used.get(block).is_some_and(configures) {
+                        return Err(format!("{block} and backup_destinations.{block} both configure it; keep one (the top-level block is the older form)"));
                     }
-                    used.insert("local_storage".into(), list[0].clone());
+                    used.insert(block.clone(), list[0].clone());
                 }
                 n => {
                     return Err(format!(
-                        "backup_destinations.local_storage has {n} destinations; snapinspect saves into one directory"
+                        "backup_destinations.{block} has {n} destinations; snapinspect saves to one"
                     ))
                 }
             }
@@ -553,24 +648,49 @@ mod tests {
     }
 
     #[test]
-    fn remote_storage_and_auth_method_logins_are_refused() {
+    fn remote_storage_is_read_and_role_assumption_and_auth_method_logins_are_refused() {
+        let c = parsed(
+            r#"{"aws_storage": {"s3_bucket": "b", "s3_region": "eu-west-1", "s3_key_prefix": "p",
+                "s3_enable_kms": true, "s3_kms_key": "k", "s3_endpoint": "http://127.0.0.1:9000",
+                "s3_force_path_style": true, "s3_static_snapshot_name": "",
+                "access_key_id": "AKIA", "secret_access_key": "s3cret"},
+                "snapshot": {"local_scratch_path": "/scratch"}}"#,
+        )
+        .unwrap();
+        let f: FileConfig = serde_json::from_value(Value::Object(c.used)).unwrap();
+        assert_eq!(f.aws_storage.s3_bucket.as_deref(), Some("b"));
+        assert_eq!(f.aws_storage.s3_enable_kms, Some(true));
+        assert_eq!(
+            f.snapshot.local_scratch_path,
+            Some(PathBuf::from("/scratch"))
+        );
+        assert!(!format!("{f:?}").contains("s3cret"));
+        let c = parsed(
+            r#"{"backup_destinations": {"google_storage": [{"bucket": "g"}],
+                "azure_blob_storage": [{"container_name": "c", "account_key": "k3y"}]}}"#,
+        )
+        .unwrap();
+        let f: FileConfig = serde_json::from_value(Value::Object(c.used)).unwrap();
+        assert_eq!(f.google_storage.bucket.as_deref(), Some("g"));
+        assert_eq!(f.azure_blob_storage.container_name.as_deref(), Some("c"));
+        assert!(!format!("{f:?}").contains("k3y"));
         for (text, key) in [
             (
-                r#"{"aws_storage": {"s3_bucket": "b", "s3_region": "eu-west-1"}}"#,
-                "aws_storage.s3_bucket",
+                r#"{"aws_storage": {"s3_bucket": "b", "role_arn": "arn:aws:iam::1:role/x"}}"#,
+                "aws_storage.role_arn",
             ),
             (
-                r#"{"google_storage": {"bucket": "b"}}"#,
-                "google_storage.bucket",
-            ),
-            (
-                r#"{"backup_destinations": {"azure_blob_storage": [{"container_name": "c"}]}}"#,
-                "backup_destinations.azure_blob_storage[0].container_name",
+                r#"{"backup_destinations": {"aws_storage": [{"sts_endpoint": "x"}]}}"#,
+                "backup_destinations.aws_storage[0].sts_endpoint",
             ),
         ] {
             let e = parsed(text).err().unwrap();
-            assert!(e.starts_with(key) && e.contains("not supported yet"), "{e}");
+            assert!(e.starts_with(key) && e.contains("not supported"), "{e}");
         }
+        assert!(parsed(
+            r#"{"backup_destinations": {"google_storage": [{"bucket": "a"}, {"bucket": "b"}]}}"#
+        )
+        .is_err());
         let e = parsed(r#"{"login": {"auth_method": "k8s"}}"#)
             .err()
             .unwrap();

@@ -12,6 +12,8 @@ pub mod config;
 mod files;
 mod keepalive;
 mod policy;
+#[cfg(feature = "storage")]
+mod remote;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +28,8 @@ pub use files::{
 };
 pub use keepalive::KeepAlive;
 pub use policy::{policy_hcl, policy_rules_json};
+#[cfg(feature = "storage")]
+pub use remote::{is_agent_object, object_name, KeptObject, RemoteRetention, RemoteTarget};
 
 use crate::error::{Error, Result};
 use crate::live::consul::{encode, encode_key, Body, Client};
@@ -76,6 +80,9 @@ pub struct AgentConfig {
     /// What the snapshot files' names start with (`<prefix>-<UTC time>-<index>.snap`);
     /// retention counts only files of this prefix. See [`check_prefix`].
     pub name_prefix: String,
+    /// Object storage to write to instead of `dir` (S3, Azure Blob, GCS).
+    #[cfg(feature = "storage")]
+    pub remote: Option<RemoteTarget>,
 }
 
 impl Default for AgentConfig {
@@ -97,6 +104,8 @@ impl Default for AgentConfig {
             lock: true,
             register: true,
             name_prefix: DEFAULT_PREFIX.into(),
+            #[cfg(feature = "storage")]
+            remote: None,
         }
     }
 }
@@ -294,6 +303,8 @@ pub struct Agent {
     save: Task,
     health: SaveHealth,
     retention: Retention,
+    #[cfg(feature = "storage")]
+    remote_retention: RemoteRetention,
 }
 
 impl Agent {
@@ -335,6 +346,8 @@ impl Agent {
             save: Task::new("save"),
             retention,
             health,
+            #[cfg(feature = "storage")]
+            remote_retention: RemoteRetention::default(),
         }
     }
 

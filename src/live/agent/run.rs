@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::*;
 
 /// How a save ended when it did not fail.
-enum Outcome {
+pub(super) enum Outcome {
     Saved,
     /// Not saved, and not a failure: leadership was lost, or a stop was asked.
     Skipped,
@@ -19,90 +19,24 @@ impl Agent {
     /// the download, the session kept alive during it (a lost session stops it), and the
     /// lock checked again before the file is renamed into place and before pruning.
     fn save_now(&mut self) -> Result<Outcome> {
+        #[cfg(feature = "storage")]
+        if self.cfg.remote.is_some() {
+            return self.save_remote();
+        }
         let start_ms = now_ms();
         std::fs::create_dir_all(&self.cfg.dir)
             .map_err(|e| Error::io(format!("creating {}", self.cfg.dir.display()), e))?;
-        if self.cfg.lock && !self.holds_lock()? {
-            self.step_down("the lock names another session");
-            return Ok(Outcome::Skipped);
-        }
-        let abort = Arc::new(AtomicBool::new(false));
-        let keeper = KeepAlive {
-            client: self.client.clone(),
-            session: if self.cfg.lock {
-                self.session.clone()
-            } else {
-                None
-            },
-            session_ttl: self.cfg.session_ttl,
-            checks: if self.cfg.register {
-                vec![self.alive_id()]
-            } else {
-                Vec::new()
-            },
-            saving: (self.cfg.register && self.saving_registered)
-                .then(|| (self.saving_id(), self.health.clone())),
-            every: (self.cfg.session_ttl / 3).min(self.cfg.check_ttl / 3),
-            stop: Some(self.stop.clone()),
-            abort: abort.clone(),
-        };
         let dir = self.cfg.dir.clone();
         let prefix = self.cfg.name_prefix.clone();
-        let client = self.client.clone();
-        let lock = self
-            .cfg
-            .lock
-            .then(|| (self.cfg.lock_key.clone(), self.session.clone()));
-        let aborted = abort.clone();
-        let before_keep = move |_: &crate::snapshot::archive::Snapshot| -> Result<()> {
-            if aborted.load(Ordering::SeqCst) {
-                return Err(transfer::cancelled("saving the snapshot"));
-            }
-            if let Some((key, session)) = &lock {
-                if !lock_is_ours(&client, key, session.as_deref())? {
-                    return Err(Error::Remote(format!(
-                        "the lock {key} passed to another session during the save; the snapshot was discarded"
-                    )));
-                }
-            }
-            Ok(())
-        };
-        let opts = SaveOptions {
-            stale: self.cfg.stale,
-            progress: None,
-            cancel: Some(abort.clone()),
-            before_keep: Some(&before_keep),
-            temps: &self.temps,
-        };
-        let (result, lost) = keeper.during(|| {
-            transfer::save_into(&self.client, &opts, &dir, |snap| {
+        let saved = self.guarded(|client, opts| {
+            transfer::save_into(client, opts, &dir, |snap| {
                 dir.join(file_name_with(&prefix, start_ms, snap.meta.index))
             })
-        });
-        if let Some(why) = lost {
-            if why.contains("404") {
-                self.session = None;
-            }
-            self.step_down(&format!("{why}; the snapshot in progress was discarded"));
+        })?;
+        let Some(saved) = saved else {
             return Ok(Outcome::Skipped);
-        }
-        if self.stopping() {
-            return Ok(Outcome::Skipped);
-        }
-        let saved = match result {
-            Ok(s) => s,
-            Err(Error::Remote(m)) if m.contains("passed to another session") => {
-                self.step_down(&m);
-                return Ok(Outcome::Skipped);
-            }
-            Err(e) => return Err(e),
         };
-        // The keeper renewed the session during the save; renew again now to be sure.
-        self.last_renew_ok = Instant::now();
-        self.renew.next = Instant::now();
-        self.health.last_good_ms = Some(start_ms);
-        self.health.failures = 0;
-        self.health.last_error = None;
+        self.saved(start_ms);
         log(
             "INFO",
             &format!(
@@ -141,6 +75,96 @@ impl Agent {
             );
         }
         Ok(Outcome::Saved)
+    }
+
+    /// Records a good save in the saving check's health.
+    pub(super) fn saved(&mut self, start_ms: u64) {
+        // The keeper renewed the session during the save; renew again now to be sure.
+        self.last_renew_ok = Instant::now();
+        self.renew.next = Instant::now();
+        self.health.last_good_ms = Some(start_ms);
+        self.health.failures = 0;
+        self.health.last_error = None;
+    }
+
+    /// Runs `save` (a download that keeps its result only when `before_keep` in the options
+    /// agrees) with leadership proven: the lock is checked before it, the session kept alive
+    /// during it (a lost session stops it), and the lock checked again before the result is
+    /// kept. `None`: skipped (leadership lost, or a stop asked), nothing kept.
+    pub(super) fn guarded<T>(
+        &mut self,
+        save: impl FnOnce(&crate::live::consul::Client, &SaveOptions<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        if self.cfg.lock && !self.holds_lock()? {
+            self.step_down("the lock names another session");
+            return Ok(None);
+        }
+        let abort = Arc::new(AtomicBool::new(false));
+        let keeper = KeepAlive {
+            client: self.client.clone(),
+            session: if self.cfg.lock {
+                self.session.clone()
+            } else {
+                None
+            },
+            session_ttl: self.cfg.session_ttl,
+            checks: if self.cfg.register {
+                vec![self.alive_id()]
+            } else {
+                Vec::new()
+            },
+            saving: (self.cfg.register && self.saving_registered)
+                .then(|| (self.saving_id(), self.health.clone())),
+            every: (self.cfg.session_ttl / 3).min(self.cfg.check_ttl / 3),
+            stop: Some(self.stop.clone()),
+            abort: abort.clone(),
+        };
+        let client = self.client.clone();
+        let lock = self
+            .cfg
+            .lock
+            .then(|| (self.cfg.lock_key.clone(), self.session.clone()));
+        let aborted = abort.clone();
+        let before_keep = move |_: &crate::snapshot::archive::Snapshot| -> Result<()> {
+            if aborted.load(Ordering::SeqCst) {
+                return Err(transfer::cancelled("saving the snapshot"));
+            }
+            if let Some((key, session)) = &lock {
+                if !lock_is_ours(&client, key, session.as_deref())? {
+                    return Err(Error::Remote(format!(
+                        "the lock {key} passed to another session during the save; the snapshot was discarded"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        let opts = SaveOptions {
+            stale: self.cfg.stale,
+            progress: None,
+            cancel: Some(abort.clone()),
+            before_keep: Some(&before_keep),
+            temps: &self.temps,
+        };
+        let own = self.client.clone();
+        let (result, lost) = keeper.during(|| save(&own, &opts));
+        if let Some(why) = lost {
+            if why.contains("404") {
+                self.session = None;
+            }
+            self.step_down(&format!("{why}; the snapshot in progress was discarded"));
+            return Ok(None);
+        }
+        if self.stopping() {
+            return Ok(None);
+        }
+        match result {
+            Ok(s) => Ok(Some(s)),
+            Err(Error::Remote(m)) if m.contains("passed to another session") => {
+                self.step_down(&m);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn log_invalid(&self, invalid: &[(std::path::PathBuf, String)]) {
@@ -290,19 +314,22 @@ impl Agent {
         log(
             "INFO",
             &format!(
-                "snapinspect agent {} starting: Consul {}, every {}, retain {}, into {} as {}-*.snap, lock {}, timeout {}, stale after {}, max_failures {}",
+                "snapinspect agent {} starting: Consul {}, every {}, retain {}, into {}, lock {}, timeout {}, stale after {}, max_failures {}",
                 env!("CARGO_PKG_VERSION"),
                 self.client.address(),
                 humantime::format_duration(self.cfg.interval),
                 self.cfg.retain,
-                self.cfg.dir.display(),
-                self.cfg.name_prefix,
+                self.destination(),
                 if self.cfg.lock { self.cfg.lock_key.as_str() } else { "off" },
                 humantime::format_duration(self.client.timeout()),
                 humantime::format_duration(self.cfg.stale_bound()),
                 self.cfg.max_failures,
             ),
         );
+        #[cfg(feature = "storage")]
+        if self.cfg.remote.is_some() {
+            return self.start_remote();
+        }
         for p in crate::write::remove_stale_temp_files(&self.cfg.dir) {
             log(
                 "INFO",
@@ -323,6 +350,19 @@ impl Agent {
             );
         }
         Ok(())
+    }
+
+    /// Where the snapshots go, for the log.
+    fn destination(&self) -> String {
+        #[cfg(feature = "storage")]
+        if let Some(t) = &self.cfg.remote {
+            return t.describe(&self.cfg.name_prefix);
+        }
+        format!(
+            "{} as {}-*.snap",
+            self.cfg.dir.display(),
+            self.cfg.name_prefix
+        )
     }
 
     fn run_inner(&mut self) -> Result<bool> {
