@@ -554,9 +554,10 @@ pub enum Sealed {
 /// An empty state.bin is decided here, whatever the order of the members: with a sealed-sums
 /// member it is a Vault snapshot with no entries, which is valid (Vault's `FSM.writeTo` in
 /// `physical/raft/fsm.go` writes one delimited `StorageEntry` per key of the data bucket,
-/// nothing for an empty one, and `FSM.Restore` reads `ReadMsg` until `io.EOF`, so an empty
-/// stream restores an empty store); without one it is Consul's error, a state.bin with no
-/// header.
+/// nothing for an empty one, and `FSM.Restore` there, like `loadSnapshot` in
+/// `physical/raft/snapshot.go`, reads `ReadMsg` until `io.EOF`, so an empty stream restores an
+/// empty store; what Vault refuses is a snapshot at raft index 0, `openFromFSM`'s "no snapshot
+/// data"); without the member it is Consul's error, a state.bin with no header.
 pub fn resolve(
     stream: &mut StateStream,
     sealed: Sealed,
