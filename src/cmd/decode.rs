@@ -4,6 +4,7 @@ use std::io::BufWriter;
 
 use snapinspect::error::{Error, EXIT_OK};
 use snapinspect::report::decode::DecodeSink;
+use snapinspect::report::vault::decode as vault;
 use snapinspect::snapshot::vault::Product;
 
 use super::args::{SecretArgs, SnapshotArgs, TypeFilter};
@@ -29,6 +30,8 @@ pub fn run(a: Args) -> Result<i32, Error> {
         // Neither Consul's nor Nomad's type names.
         (Err(e), None) => return Err(e),
     };
+    // A Vault snapshot has no types to select: `--type` is refused for it.
+    let types_given = !a.filter.types.is_empty();
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut sink = DecodeSink::new(
         out,
@@ -37,10 +40,18 @@ pub fn run(a: Args) -> Result<i32, Error> {
     );
     sink.consul_off = filter.is_none();
     sink.nomad_types = nomad_types;
-    let result = a.snapshot.read(&mut sink);
+    let mut result = a.snapshot.read(&mut sink);
+    if let Ok(snap) = &result {
+        if snap.product == Product::Vault {
+            // Entries: keys, sizes and fingerprints; the encrypted values are never printed.
+            result = vault::check_types(types_given)
+                .and_then(|_| sink.vault_meta())
+                .and(result);
+        }
+    }
     sink.finish()?;
     let snap = result?;
-    if snap.product != Product::Nomad {
+    if snap.product != Product::Nomad && snap.product != Product::Vault {
         if filter.is_none() {
             // A Nomad type name given for a snapshot of another product.
             a.filter.filter()?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use snapinspect::error::{Error, EXIT_FINDING, EXIT_OK};
-use snapinspect::report::diff::{self, DiffOptions};
+use snapinspect::report::diff::{self, DiffOptions, ProductDiff};
 use snapinspect::snapshot::archive::{Input, ReadOptions};
 
 use super::args::{json, OutputFormat, SecretArgs, TypeFilter};
@@ -84,24 +84,35 @@ pub fn run(a: Args) -> Result<i32, Error> {
         unit: Unit::Bytes,
     };
     let progress = Progress::start(spec, counter, a.quiet);
-    let report = diff::diff(&old, &new, &opts, &read);
+    let report = diff::diff_products(&old, &new, &opts, &read);
     drop(progress);
     let report = report?;
-    if !consul_names && report.product != "nomad" {
-        // Nomad type names given for Consul snapshots.
-        a.filter.filter()?;
+    let identical = match &report {
+        ProductDiff::Records(r) => r.identical,
+        ProductDiff::Keys(r) => r.identical,
+    };
+    if let ProductDiff::Records(r) = &report {
+        if !consul_names && r.product != "nomad" {
+            // Nomad type names given for Consul snapshots.
+            a.filter.filter()?;
+        }
     }
     match a.format {
         _ if a.quiet => {}
         OutputFormat::Text => {
-            let text = snapinspect::report::text(|w| report.write_text(w, a.stat));
+            let text = snapinspect::report::text(|w| match &report {
+                ProductDiff::Records(r) => r.write_text(w, a.stat),
+                ProductDiff::Keys(r) => r.write_text(w, a.stat),
+            });
             super::emit(super::color::diff(&text).as_bytes())?
         }
-        OutputFormat::Json => super::emit(json(&report, b"  ").as_bytes())?,
+        OutputFormat::Json => super::emit(
+            match &report {
+                ProductDiff::Records(r) => json(r, b"  "),
+                ProductDiff::Keys(r) => json(r, b"  "),
+            }
+            .as_bytes(),
+        )?,
     }
-    Ok(if report.identical {
-        EXIT_OK
-    } else {
-        EXIT_FINDING
-    })
+    Ok(if identical { EXIT_OK } else { EXIT_FINDING })
 }

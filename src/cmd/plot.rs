@@ -3,8 +3,10 @@
 use plotters::prelude::*;
 use snapinspect::report::trend::{Growth, Point, TrendReport};
 
-/// An SVG line chart of bytes per record type over the snapshots (the `top` largest).
+/// An SVG line chart of bytes per record type (Vault: per key prefix) over the snapshots (the
+/// `top` largest).
 pub fn svg(report: &TrendReport, top: usize) -> Result<String, String> {
+    let (caption, series, prefixes) = report.chart_series();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 540)).into_drawing_area();
@@ -24,23 +26,19 @@ pub fn svg(report: &TrendReport, top: usize) -> Result<String, String> {
             .collect();
         let max_x = xs.iter().cloned().fold(0.0, f64::max).max(1e-6);
         let names: Vec<&String> = {
-            let mut by_last: Vec<&Growth> = report.types.iter().collect();
+            let mut by_last: Vec<&Growth> = series.iter().collect();
             by_last.sort_by_key(|g| std::cmp::Reverse(g.last_bytes));
             by_last.into_iter().take(top).map(|g| &g.name).collect()
         };
         let max_y = report
             .snapshots
             .iter()
-            .flat_map(|p| {
-                names
-                    .iter()
-                    .map(|n| p.types.get(*n).map(|t| t.1).unwrap_or(0))
-            })
+            .flat_map(|p| names.iter().map(|n| p.bytes_of(n, prefixes)))
             .max()
             .unwrap_or(1) as f64
             / 1024.0;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Snapshot size by record type", ("sans-serif", 22))
+            .caption(caption, ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -62,12 +60,7 @@ pub fn svg(report: &TrendReport, top: usize) -> Result<String, String> {
                 .snapshots
                 .iter()
                 .zip(&xs)
-                .map(|(p, x)| {
-                    (
-                        *x,
-                        p.types.get(*name).map(|t| t.1).unwrap_or(0) as f64 / 1024.0,
-                    )
-                })
+                .map(|(p, x)| (*x, p.bytes_of(name, prefixes) as f64 / 1024.0))
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts, color.stroke_width(2)))

@@ -15,6 +15,10 @@ pub struct Args {
     /// Also draw bytes per record type over time as an SVG chart at this path.
     #[arg(long, value_name = "SVG")]
     plot: Option<PathBuf>,
+    /// Also write node_exporter textfile metrics (the newest snapshot's figures and each
+    /// series' growth, labelled with the product) to this path.
+    #[arg(long, value_name = "PATH")]
+    prometheus: Option<PathBuf>,
     /// Key prefix depth for the per-prefix growth (the same default as inspect's).
     #[arg(long, default_value_t = 2)]
     kvdepth: usize,
@@ -49,6 +53,15 @@ pub fn run(a: Args) -> Result<i32, Error> {
             use std::io::Write;
             super::args::world_readable(f, path)?;
             f.write_all(svg.as_bytes())
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        })?;
+    }
+    if let Some(path) = &a.prometheus {
+        let text = report.prometheus();
+        snapinspect::write::write_atomic(path, &super::signal::temp_files(), |f| {
+            use std::io::Write;
+            super::args::world_readable(f, path)?;
+            f.write_all(text.as_bytes())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         })?;
     }

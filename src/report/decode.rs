@@ -51,6 +51,8 @@ pub struct DecodeSink<W: Write> {
     pub printed: u64,
     /// Records that fell back to the generic value.
     pub untyped: u64,
+    /// Vault's meta line is printed (before its first entry).
+    vault_started: bool,
     /// Only these Nomad types, for a Nomad snapshot (all when empty; none when `None`, as
     /// for a KV prefix, which Nomad has no records for).
     pub nomad_types: Option<Vec<u8>>,
@@ -68,9 +70,21 @@ impl<W: Write> DecodeSink<W> {
             meta: None,
             printed: 0,
             untyped: 0,
+            vault_started: false,
             nomad_types: Some(Vec::new()),
             consul_off: false,
         }
+    }
+
+    /// Prints Vault's meta line unless printed already (for a Vault snapshot with no entries,
+    /// once the read has shown what it is).
+    pub fn vault_meta(&mut self) -> Result<()> {
+        if self.vault_started {
+            return Ok(());
+        }
+        self.vault_started = true;
+        let line = crate::report::vault::decode::meta_line(self.meta.as_ref());
+        self.write_line(&line)
     }
 
     /// Flushes and returns the writer.
@@ -183,6 +197,21 @@ impl<W: Write> RecordSink for DecodeSink<W> {
         let text = crate::go::json::to_string_compact(&line);
         self.printed += 1;
         self.write_line(&text)
+    }
+
+    fn vault_entry(&mut self, e: &crate::snapshot::vault::VaultEntry<'_>) -> Result<()> {
+        // Consul's types, or Nomad's (`consul_off`): none selects a Vault entry.
+        crate::report::vault::decode::check_types(
+            !self.filter.types.is_empty() || self.consul_off,
+        )?;
+        self.vault_meta()?;
+        if let Some(prefix) = &self.filter.kv_prefix {
+            if !e.key.starts_with(prefix) {
+                return Ok(());
+            }
+        }
+        self.printed += 1;
+        self.write_line(&crate::report::vault::decode::entry_line(e))
     }
 }
 

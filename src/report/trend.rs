@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::report::inspect::{KvOptions, KvStats};
 use crate::snapshot::archive::{self, Input, ReadOptions};
+use crate::snapshot::state::Tee;
+use crate::snapshot::vault::Product;
 
 /// One snapshot's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,8 +25,22 @@ pub struct Point {
     pub total_bytes: u64,
     /// Records and bytes per type name.
     pub types: BTreeMap<String, (u64, u64)>,
-    /// Bytes per KV prefix.
+    /// Bytes per KV prefix (Vault: per key prefix).
     pub kv_prefixes: BTreeMap<String, u64>,
+    /// Records per key prefix (Vault only; Consul's KV growth is by bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kv_prefix_counts: Option<BTreeMap<String, u64>>,
+}
+
+impl Point {
+    /// Bytes of a type (`prefixes` false) or key prefix in this snapshot.
+    pub fn bytes_of(&self, name: &str, prefixes: bool) -> u64 {
+        if prefixes {
+            self.kv_prefixes.get(name).copied().unwrap_or(0)
+        } else {
+            self.types.get(name).map(|t| t.1).unwrap_or(0)
+        }
+    }
 }
 
 /// Growth of one series from the first snapshot to the last.
@@ -54,6 +70,8 @@ pub const SCHEMA: &str = "snapinspect-trend/1";
 pub struct TrendReport {
     /// Schema id, [`SCHEMA`].
     pub schema: &'static str,
+    /// The product whose snapshots these are (one product per trend).
+    pub product: Product,
     /// The snapshots, oldest first.
     pub snapshots: Vec<Point>,
     /// Per-type growth, largest delta first.
@@ -90,34 +108,42 @@ pub fn trend_with(
         return Err(Error::Usage("trend needs at least two snapshots".into()));
     }
     let mut points = Vec::new();
-    let mut product = None;
+    let mut product: Option<(&str, Product)> = None;
     for (display, input) in inputs {
         let mut kv = KvStats::new(KvOptions {
             enabled: true,
             depth: kv_depth,
             filter: Vec::new(),
         });
-        let snap = archive::read(input, read, &mut kv).map_err(|e| match e {
-            Error::Invalid(mut i) => {
-                i.message = format!("{display}: {}", i.message);
-                Error::Invalid(i)
+        let mut vault = crate::report::vault::VaultStats::new(kv_depth, Vec::new());
+        let snap =
+            archive::read(input, read, &mut Tee(&mut kv, &mut vault)).map_err(|e| match e {
+                Error::Invalid(mut i) => {
+                    i.message = format!("{display}: {}", i.message);
+                    Error::Invalid(i)
+                }
+                other => other,
+            })?;
+        match product {
+            None => product = Some((display, snap.product)),
+            Some((first, p)) if p != snap.product => {
+                return Err(crate::report::vault::diff::mixed(
+                    "trend",
+                    (first, p),
+                    (display, snap.product),
+                ))
             }
-            other => other,
-        })?;
-        // Growth per record type works for Consul and Nomad (Nomad's types, no KV); a
-        // Vault snapshot is refused rather than read as an empty Consul one, and one trend
-        // is over snapshots of one product.
-        if snap.product != crate::snapshot::vault::Product::Nomad {
+            Some(_) => {}
+        }
+        if snap.product == Product::Vault {
+            points.push(crate::report::vault::trend::point(display, &snap, &vault));
+            continue;
+        }
+        // Growth per record type works for Consul and Nomad (Nomad's types, no KV); another
+        // product is refused rather than read as an empty Consul one.
+        if snap.product != Product::Nomad {
             snap.require_consul("trend")
                 .map_err(|e| Error::Unsupported(format!("{display}: {e}")))?;
-        }
-        let first = *product.get_or_insert(snap.product);
-        if snap.product != first {
-            return Err(Error::Unsupported(format!(
-                "{display}: a {} snapshot among {} ones: a trend is over snapshots of one product",
-                snap.product.title(),
-                first.title()
-            )));
         }
         let report = crate::report::inspect::Report::new(&snap, Some(&kv));
         points.push(Point {
@@ -136,6 +162,7 @@ pub fn trend_with(
                 .into_iter()
                 .map(|r| (String::from_utf8_lossy(&r.name).into_owned(), r.sum))
                 .collect(),
+            kv_prefix_counts: None,
         });
     }
     points.sort_by_key(|p| (p.created_unix_ms, p.index));
@@ -158,11 +185,18 @@ pub fn trend_with(
     let mut kv_prefixes: Vec<Growth> = prefixes
         .into_iter()
         .map(|n| {
+            let counts = match (&first.kv_prefix_counts, &last.kv_prefix_counts) {
+                (Some(f), Some(l)) => Some((
+                    f.get(n).copied().unwrap_or(0),
+                    l.get(n).copied().unwrap_or(0),
+                )),
+                _ => None,
+            };
             growth(
                 n,
                 first.kv_prefixes.get(n).copied().unwrap_or(0),
                 last.kv_prefixes.get(n).copied().unwrap_or(0),
-                None,
+                counts,
             )
         })
         .collect();
@@ -173,6 +207,7 @@ pub fn trend_with(
     });
     Ok(TrendReport {
         schema: SCHEMA,
+        product: product.map(|p| p.1).unwrap_or_default(),
         snapshots: points,
         types,
         kv_prefixes,
@@ -180,6 +215,16 @@ pub fn trend_with(
 }
 
 impl TrendReport {
+    /// What the chart draws: the caption, the series (largest last size first is up to the
+    /// caller) and whether they are key prefixes (Vault) rather than record types.
+    pub fn chart_series(&self) -> (&'static str, &[Growth], bool) {
+        if self.product == Product::Vault {
+            ("Snapshot size by key prefix", &self.kv_prefixes, true)
+        } else {
+            ("Snapshot size by record type", &self.types, false)
+        }
+    }
+
     /// The report as text (what [`Self::write_text`] writes).
     pub fn pretty(&self, top: usize) -> String {
         crate::report::text(|w| self.write_text(w, top))
@@ -204,9 +249,14 @@ impl TrendReport {
             ]);
         }
         w.write_all(tw.finish_text().as_bytes())?;
+        let prefixes = if self.product == Product::Vault {
+            "Growth by key prefix"
+        } else {
+            "Growth by KV prefix"
+        };
         for (title, rows) in [
             ("Growth by type", &self.types),
-            ("Growth by KV prefix", &self.kv_prefixes),
+            (prefixes, &self.kv_prefixes),
         ] {
             if rows.is_empty() {
                 continue;
@@ -241,5 +291,83 @@ impl TrendReport {
         }
         w.write_all(b"\n")?;
         Ok(())
+    }
+}
+
+impl TrendReport {
+    /// node_exporter textfile-collector metrics of the trend: the newest snapshot's figures per
+    /// type and per prefix, and each series' growth from the first snapshot to the newest,
+    /// every sample labelled with the product.
+    pub fn prometheus(&self) -> String {
+        use crate::report::verify::escape_label as esc;
+        let product = format!("product=\"{}\"", self.product.name());
+        let mut out = String::new();
+        let mut family = |name: &str, help: &str, samples: Vec<(String, f64)>| {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+            for (labels, v) in samples {
+                out.push_str(&format!("{name}{{{product}{labels}}} {v}\n"));
+            }
+        };
+        let Some(last) = self.snapshots.last() else {
+            return out;
+        };
+        family(
+            "snapinspect_trend_snapshots",
+            "Snapshots in the trend.",
+            vec![(String::new(), self.snapshots.len() as f64)],
+        );
+        family(
+            "snapinspect_trend_last_index",
+            "Raft index of the newest snapshot.",
+            vec![(String::new(), last.index as f64)],
+        );
+        family(
+            "snapinspect_trend_records",
+            "Records per type in the newest snapshot (Vault: StorageEntry, all entries).",
+            last.types
+                .iter()
+                .map(|(t, c)| (format!(",type=\"{}\"", esc(t)), c.0 as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_bytes",
+            "Bytes per type in the newest snapshot.",
+            last.types
+                .iter()
+                .map(|(t, c)| (format!(",type=\"{}\"", esc(t)), c.1 as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_prefix_bytes",
+            "Bytes per KV prefix (Vault: key prefix) in the newest snapshot.",
+            last.kv_prefixes
+                .iter()
+                .map(|(p, b)| (format!(",prefix=\"{}\"", esc(p)), *b as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_prefix_entries",
+            "Entries per key prefix in the newest snapshot (Vault).",
+            last.kv_prefix_counts
+                .iter()
+                .flatten()
+                .map(|(p, c)| (format!(",prefix=\"{}\"", esc(p)), *c as f64))
+                .collect(),
+        );
+        family(
+            "snapinspect_trend_growth_bytes",
+            "Bytes of the newest snapshot minus the first, per type and per prefix.",
+            self.types
+                .iter()
+                .map(|g| (format!(",type=\"{}\"", esc(&g.name)), g.delta_bytes as f64))
+                .chain(self.kv_prefixes.iter().map(|g| {
+                    (
+                        format!(",prefix=\"{}\"", esc(&g.name)),
+                        g.delta_bytes as f64,
+                    )
+                }))
+                .collect(),
+        );
+        out
     }
 }

@@ -550,7 +550,8 @@ pub fn line(r: &FileReport) -> String {
     }
 }
 
-fn escape_label(s: &str) -> String {
+/// A Prometheus label value, escaped as the exposition format wants.
+pub(crate) fn escape_label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")

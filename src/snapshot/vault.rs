@@ -69,6 +69,8 @@ pub struct VaultEntry<'a> {
     pub key: &'a [u8],
     /// Length of the (encrypted) value.
     pub value_len: u64,
+    /// The value: ciphertext under Vault's barrier, never to be printed (a fingerprint may be).
+    pub value: &'a [u8],
     /// The `seal_wrap` flag.
     pub seal_wrap: bool,
 }
@@ -229,6 +231,7 @@ impl VaultWalker {
             size: self.want as u64,
             key: e.key,
             value_len: e.value_len,
+            value: e.value,
             seal_wrap: e.seal_wrap,
         })?;
         let key = e.key.to_vec();
@@ -289,6 +292,7 @@ fn read_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
 struct Parsed<'a> {
     key: &'a [u8],
     value_len: u64,
+    value: &'a [u8],
     seal_wrap: bool,
 }
 
@@ -299,6 +303,7 @@ fn parse_entry(b: &[u8]) -> Result<Parsed<'_>, (String, usize)> {
     let mut p = Parsed {
         key: &[],
         value_len: 0,
+        value: &[],
         seal_wrap: false,
     };
     let mut pos = 0;
@@ -347,7 +352,10 @@ fn parse_entry(b: &[u8]) -> Result<Parsed<'_>, (String, usize)> {
                         }
                         p.key = data;
                     }
-                    2 => p.value_len = len,
+                    2 => {
+                        p.value_len = len;
+                        p.value = data;
+                    }
                     _ => {}
                 }
             }
@@ -397,7 +405,8 @@ pub struct StateStream {
     prefix: Vec<u8>,
     consul: StateWalker,
     vault: VaultWalker,
-    /// An empty state.bin was accepted as Vault's (no entries) on a sealed-sums hint.
+    /// state.bin ended before its first byte: whose it is waits for `resolve` (Vault's with a
+    /// sealed-sums member, else Consul's error for a state.bin without a header).
     empty_finished: bool,
 }
 
@@ -465,10 +474,10 @@ impl StateStream {
         match self.mode {
             Mode::Consul => self.consul.finish().map(|_| ()),
             Mode::Vault => self.vault.finish(),
-            // Empty: Consul's error, unless a sealed-sums member turns up (see `resolve`).
+            // Empty: decided in `resolve` by the sealed-sums member, which may come later.
             Mode::Undecided => {
                 self.empty_finished = true;
-                self.consul.finish().map(|_| ())
+                Ok(())
             }
         }
     }
@@ -520,7 +529,7 @@ impl crate::snapshot::archive::Snapshot {
                 p.title(),
                 match p {
                     Product::Nomad => "verify, inspect, decode, diff, trend and compat",
-                    _ => "verify and inspect",
+                    _ => "verify, inspect, decode, diff and trend",
                 }
             ))),
         }
@@ -540,17 +549,27 @@ pub enum Sealed {
 
 /// Settles the product from the walk and the `SHA256SUMS.sealed` member, and checks the
 /// member: a Vault archive must carry it, non-empty (the one offline check of the sealed
-/// sums); a Consul state.bin must not come with it. Clears the empty-state error of a Vault
-/// snapshot with no entries.
+/// sums); a Consul state.bin must not come with it.
+///
+/// An empty state.bin is decided here, whatever the order of the members: with a sealed-sums
+/// member it is a Vault snapshot with no entries, which is valid (Vault's `FSM.writeTo` in
+/// `physical/raft/fsm.go` writes one delimited `StorageEntry` per key of the data bucket,
+/// nothing for an empty one, and `FSM.Restore` there, like `loadSnapshot` in
+/// `physical/raft/snapshot.go`, reads `ReadMsg` until `io.EOF`, so an empty stream restores an
+/// empty store; what Vault refuses is a snapshot at raft index 0, `openFromFSM`'s "no snapshot
+/// data"); without the member it is Consul's error, a state.bin with no header.
 pub fn resolve(
     stream: &mut StateStream,
     sealed: Sealed,
     walk_err: &mut Option<Error>,
 ) -> Result<Product> {
-    if stream.mode == Mode::Undecided && matches!(sealed, Sealed::Len(_)) {
-        if stream.empty_finished {
-            *walk_err = None;
+    if stream.empty_finished {
+        if matches!(sealed, Sealed::Len(_)) {
+            stream.mode = Mode::Vault;
+        } else if walk_err.is_none() {
+            *walk_err = stream.consul.finish().err();
         }
+    } else if stream.mode == Mode::Undecided && matches!(sealed, Sealed::Len(_)) {
         stream.mode = Mode::Vault;
     }
     let loc = || Location::member("SHA256SUMS.sealed");
@@ -601,7 +620,9 @@ mod tests {
         out
     }
 
-    fn walk(s: &[u8], chunk: usize) -> Result<(Product, Vec<(Vec<u8>, u64, u64)>)> {
+    type Walked = (Product, Vec<(Vec<u8>, u64, u64)>);
+
+    fn walk(s: &[u8], chunk: usize) -> Result<Walked> {
         let mut w = StateStream::new();
         let mut k = Keys(Vec::new());
         for part in s.chunks(chunk.max(1)) {
@@ -657,5 +678,44 @@ mod tests {
         s.extend([0xff, 0xff, 0xff, 0x7f]);
         let e = walk(&s, 4).unwrap_err().to_string();
         assert!(e.contains("byte limit"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_state_is_decided_by_the_sealed_member() {
+        for sealed in [Sealed::Len(5), Sealed::Len(0)] {
+            let mut w = StateStream::new();
+            w.finish().unwrap();
+            // The sealed member comes after state.bin: expect_vault runs after finish.
+            w.expect_vault();
+            let mut err = None;
+            let got = resolve(&mut w, sealed, &mut err);
+            assert!(err.is_none());
+            match sealed {
+                Sealed::Len(0) => assert!(got.unwrap_err().to_string().contains("is empty")),
+                _ => {
+                    assert_eq!(got.unwrap(), Product::Vault);
+                    assert_eq!(w.records(), 0);
+                    assert!(w.header().is_some());
+                }
+            }
+        }
+        // Before state.bin, too.
+        let mut w = StateStream::new();
+        w.expect_vault();
+        w.finish().unwrap();
+        let mut err = None;
+        assert_eq!(
+            resolve(&mut w, Sealed::Len(5), &mut err).unwrap(),
+            Product::Vault
+        );
+        // Without the member, an empty state.bin is Consul's error.
+        for sealed in [Sealed::Missing, Sealed::NotApplicable] {
+            let mut w = StateStream::new();
+            w.finish().unwrap();
+            let mut err = None;
+            assert_eq!(resolve(&mut w, sealed, &mut err).unwrap(), Product::Consul);
+            let e = err.expect("an error").to_string();
+            assert!(e.contains("state.bin is empty"), "{e}");
+        }
     }
 }

@@ -166,7 +166,43 @@ fn documents() -> Vec<(&'static str, String, Value)> {
     let mut args = vec!["trend", "--format", "json"];
     args.extend(SNAPS);
     add("trend.schema.json", args.clone(), json(&args));
+    // Vault's diff (key by key) and trend (by key prefix), against a changed copy.
+    let dir = tempfile::tempdir().unwrap();
+    let changed = vault_changed(dir.path());
+    let changed = changed.to_str().unwrap();
+    for (what, args) in [
+        (
+            "diff vault",
+            vec!["diff", "--format", "json", "testdata/vault.snap", changed],
+        ),
+        (
+            "trend vault",
+            vec!["trend", "--format", "json", "testdata/vault.snap", changed],
+        ),
+    ] {
+        let file = if what.starts_with("diff") {
+            "diff.schema.json"
+        } else {
+            "trend.schema.json"
+        };
+        add(file, vec![what], json(&args));
+    }
     docs
+}
+
+/// testdata/vault.snap with one entry changed, one removed and one added, at a later index.
+fn vault_changed(dir: &std::path::Path) -> PathBuf {
+    use snapinspect::write::vault::{demo_entries, demo_meta, vault_state, write_vault_snapshot};
+    let mut entries = demo_entries();
+    entries[0].1.push(1);
+    entries.remove(3);
+    entries.push(("sys/token/id/zz", vec![2; 40], true));
+    let mut meta = demo_meta();
+    meta.index += 10;
+    let bytes = write_vault_snapshot(&meta, &vault_state(&entries), Some(b"sealed"), 0).unwrap();
+    let p = dir.join("changed.snap");
+    std::fs::write(&p, bytes).unwrap();
+    p
 }
 
 #[test]
@@ -201,6 +237,9 @@ fn every_json_output_follows_its_schema() {
         .as_array()
         .unwrap()
         .is_empty());
+    assert_eq!(find("diff vault")["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(find("diff vault")["product"], "vault");
+    assert_eq!(find("trend vault")["product"], "vault");
     assert!(
         find("acl audit testdata/acl.snap")["findings"]
             .as_array()
@@ -243,6 +282,30 @@ fn every_decode_line_follows_the_decode_schema() {
         broken.as_object_mut().unwrap().shift_remove("id");
         assert!(!v.is_valid(&broken));
     }
+    // Vault's lines: a meta line naming the product, then entries with fingerprints.
+    let (code, out, err) = run(&["decode", "testdata/vault.snap"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 21);
+    for (i, line) in lines.iter().enumerate() {
+        let errors: Vec<String> = v.iter_errors(line).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "vault line {}: {errors:?}", i + 1);
+    }
+    assert_eq!(lines[0]["product"], "vault");
+    for key in ["fingerprint", "key"] {
+        let mut broken = lines[1].clone();
+        broken.as_object_mut().unwrap().shift_remove(key);
+        assert!(!v.is_valid(&broken), "without {key}");
+    }
+    let mut broken = lines[1].clone();
+    broken["value"] = "c2VjcmV0".into();
+    assert!(
+        !v.is_valid(&broken),
+        "a value field is not part of a Vault line"
+    );
 }
 
 #[test]
@@ -297,6 +360,30 @@ fn schemas_reject_documents_that_break_them() {
         "testdata/large.snap",
     ])["details"]
         .clone();
+    // Vault's diff: a value beside its fingerprint, or the items read as Consul's (no product).
+    let dir = tempfile::tempdir().unwrap();
+    let changed = vault_changed(dir.path());
+    let vdiff = json(&[
+        "diff",
+        "--format",
+        "json",
+        "testdata/vault.snap",
+        changed.to_str().unwrap(),
+    ]);
+    let v = jsonschema::validator_for(&schema("diff.schema.json")).unwrap();
+    assert!(v.is_valid(&vdiff));
+    let mut broken = vdiff.clone();
+    let change = broken["changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["change"] == "changed")
+        .unwrap();
+    change["old"]["value"] = "c2VjcmV0".into();
+    assert!(!v.is_valid(&broken));
+    let mut broken = vdiff;
+    broken.as_object_mut().unwrap().shift_remove("product");
+    assert!(!v.is_valid(&broken));
     let v = jsonschema::validator_for(&schema("details.schema.json")).unwrap();
     let mut broken = details;
     broken["nodes"][0]

@@ -17,6 +17,7 @@ use crate::model::secrets::Redactor;
 use crate::model::Model;
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use crate::snapshot::state::{MessageType, Record, RecordSink};
+use crate::snapshot::vault::Product;
 
 /// Names the input an error concerns: `OLD a.snap: ...`.
 fn side(e: Error, which: &str, input: &Input) -> Error {
@@ -255,13 +256,39 @@ fn hide_kv_value(json: &mut Json, redactor: &Redactor) {
     }
 }
 
-/// Compares two snapshots. OLD is read twice, so it cannot be standard input.
+/// A diff of two snapshots of one product.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductDiff {
+    /// Record by record (Consul, Nomad).
+    Records(DiffReport),
+    /// Key by key (Vault, `report::vault::diff`).
+    Keys(crate::report::vault::diff::VaultDiffReport),
+}
+
+/// Compares two snapshots record by record (Vault's, compared key by key, are refused with
+/// exit 5: see [`diff_products`]). OLD is read twice, so it cannot be standard input.
 pub fn diff(
     old: &Input,
     new: &Input,
     opts: &DiffOptions,
     read: &ReadOptions,
 ) -> Result<DiffReport> {
+    match diff_products(old, new, opts, read)? {
+        ProductDiff::Records(r) => Ok(r),
+        ProductDiff::Keys(_) => Err(Error::Unsupported(
+            "these are Vault snapshots, compared key by key: read them with diff_products".into(),
+        )),
+    }
+}
+
+/// Compares two snapshots of one product, found from OLD's content; snapshots of two
+/// products are refused (exit 5). OLD is read twice, so it cannot be standard input.
+pub fn diff_products(
+    old: &Input,
+    new: &Input,
+    opts: &DiffOptions,
+    read: &ReadOptions,
+) -> Result<ProductDiff> {
     if *old == Input::Stdin {
         return Err(Error::Usage(
             "diff reads OLD twice: it cannot be standard input (NEW can)".into(),
@@ -272,9 +299,22 @@ pub fn diff(
         map: HashMap::new(),
         dups: HashMap::new(),
     };
-    let old_snap: Snapshot = archive::read(old, read, &mut p1).map_err(|e| side(e, "OLD", old))?;
-    if old_snap.product == crate::snapshot::vault::Product::Nomad {
-        return crate::report::nomad::diff::diff(old, new, opts, read, old_snap);
+    let mut vault_p1 = crate::report::vault::diff::IndexPass::new(opts);
+    let old_snap: Snapshot = archive::read(
+        old,
+        read,
+        &mut crate::snapshot::state::Tee(&mut p1, &mut vault_p1),
+    )
+    .map_err(|e| side(e, "OLD", old))?;
+    if old_snap.product == Product::Vault {
+        drop(p1);
+        return crate::report::vault::diff::rest(vault_p1, &old_snap, old, new, opts, read)
+            .map(ProductDiff::Keys);
+    }
+    drop(vault_p1);
+    if old_snap.product == Product::Nomad {
+        return crate::report::nomad::diff::diff(old, new, opts, read, old_snap)
+            .map(ProductDiff::Records);
     }
     old_snap
         .require_consul("diff")
@@ -294,6 +334,13 @@ pub fn diff(
         redactor: &redactor,
     };
     let new_snap = archive::read(new, read, &mut p2).map_err(|e| side(e, "NEW", new))?;
+    if new_snap.product != old_snap.product {
+        return Err(crate::report::vault::diff::mixed(
+            "diff",
+            (&format!("OLD {}", old.display()), old_snap.product),
+            (&format!("NEW {}", new.display()), new_snap.product),
+        ));
+    }
     new_snap
         .require_consul("diff")
         .map_err(|e| side(e, "NEW", new))?;
@@ -429,7 +476,7 @@ pub fn diff(
     let identical = summary
         .iter()
         .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
-    Ok(DiffReport {
+    Ok(ProductDiff::Records(DiffReport {
         schema: "snapinspect-diff/1",
         product: "consul",
         old_id: old_snap.meta.id,
@@ -439,7 +486,7 @@ pub fn diff(
         summary,
         changes,
         identical,
-    })
+    }))
 }
 
 fn short(v: &Json) -> String {

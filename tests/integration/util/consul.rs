@@ -190,12 +190,25 @@ impl Server {
                 .ok()
                 .and_then(|r| r.into_string().ok())
                 .unwrap_or_default();
-            if leader.contains("127.0.0.1") {
+            if leader.contains("127.0.0.1") && self.consistent_reads() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         false
+    }
+
+    /// Whether the leader is past its barrier write (hashicorp/consul agent/consul/leader.go:
+    /// `setConsistentReadReady` after `establishLeadership`): before it, a consistent read is
+    /// refused and a snapshot restore can fail with "wait until the configuration entry at 1
+    /// has been applied".
+    fn consistent_reads(&self) -> bool {
+        let mut req = ureq::get(&format!("{}/v1/catalog/nodes?consistent", self.http_addr()))
+            .timeout(Duration::from_secs(2));
+        if let Some(t) = &self.token {
+            req = req.set("X-Consul-Token", t);
+        }
+        req.call().is_ok()
     }
 
     fn wait_http(&self) {
@@ -224,7 +237,7 @@ impl Server {
                 .ok()
                 .and_then(|r| r.into_string().ok())
                 .unwrap_or_default();
-            if leader.contains("127.0.0.1") {
+            if leader.contains("127.0.0.1") && self.consistent_reads() {
                 let ready = match &self.token {
                     None => true,
                     Some(t) => ureq::get(&format!("{}/v1/acl/token/self", self.http_addr()))

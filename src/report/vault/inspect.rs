@@ -15,6 +15,8 @@ use crate::snapshot::meta::SnapshotMeta;
 use crate::snapshot::state::RecordSink;
 use crate::snapshot::vault::VaultEntry;
 
+use super::prefix;
+
 /// Counts Vault entries by key prefix, as Vault's `kvEnhance` does.
 #[derive(Debug, Default)]
 pub struct VaultStats {
@@ -36,19 +38,17 @@ impl VaultStats {
     }
 }
 
-/// The key's first `depth` `/`-separated parts (`strings.Split` then `Join`).
-fn prefix(key: &[u8], depth: usize) -> &[u8] {
-    if depth == 0 {
-        return key;
+impl VaultStats {
+    /// Count and size (message bytes) per key prefix, in no particular order.
+    pub fn prefixes(&self) -> impl Iterator<Item = (&[u8], u64, u64)> + '_ {
+        self.prefixes
+            .iter()
+            .map(|(k, (c, s))| (k.as_slice(), *c, *s))
     }
-    match key
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'/')
-        .nth(depth - 1)
-    {
-        Some((i, _)) => &key[..i],
-        None => key,
+
+    /// Entries counted and their message bytes.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.total_count, self.total_size)
     }
 }
 
@@ -169,20 +169,5 @@ impl VaultReport {
     /// Vault's JSON (`json.MarshalIndent(data, "", "  ")`), without the final newline.
     pub fn json(&self) -> String {
         crate::go::json::to_string_indent(self, b"  ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_split_like_go() {
-        assert_eq!(prefix(b"core/cluster/local/info", 2), b"core/cluster");
-        assert_eq!(prefix(b"core/audit", 2), b"core/audit");
-        assert_eq!(prefix(b"core/audit", 0), b"core/audit");
-        assert_eq!(prefix(b"a/b/", 2), b"a/b");
-        assert_eq!(prefix(b"a/b/", 3), b"a/b/");
-        assert_eq!(prefix(b"abc", 1), b"abc");
     }
 }
