@@ -20,7 +20,7 @@ use crate::snapshot::state::{MessageType, Record, RecordSink};
 use crate::snapshot::vault::Product;
 
 /// Names the input an error concerns: `OLD a.snap: ...`.
-fn side(e: Error, which: &str, input: &Input) -> Error {
+pub(crate) fn side(e: Error, which: &str, input: &Input) -> Error {
     let name = format!("{which} {}", input.display());
     match e {
         Error::Invalid(mut i) => {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::report::diff::{ChangeKind, DiffOptions};
+use crate::report::diff::{side, ChangeKind, DiffOptions};
 use crate::snapshot::archive::{self, Input, ReadOptions, Snapshot};
 use crate::snapshot::state::RecordSink;
 use crate::snapshot::vault::{Product, VaultEntry};
@@ -280,22 +280,6 @@ pub fn mixed(what: &str, a: (&str, Product), b: (&str, Product)) -> Error {
     ))
 }
 
-fn named(e: Error, which: &str, input: &Input) -> Error {
-    let name = format!("{which} {}", input.display());
-    match e {
-        Error::Invalid(mut i) => {
-            i.message = format!("{name}: {}", i.message);
-            Error::Invalid(i)
-        }
-        Error::Unsupported(m) => Error::Unsupported(format!("{name}: {m}")),
-        Error::Io { context, source } => Error::Io {
-            context: format!("{name}: {context}"),
-            source,
-        },
-        other => other,
-    }
-}
-
 /// Refuses the diff options that have no meaning for Vault (exit 2).
 fn check_options(opts: &DiffOptions) -> Result<()> {
     if !opts.types.is_empty() || !opts.nomad_types.is_empty() {
@@ -333,7 +317,7 @@ pub fn rest(
         changes: Vec::new(),
         unchanged: BTreeMap::new(),
     };
-    let new_snap = archive::read(new, read, &mut p2).map_err(|e| named(e, "NEW", new))?;
+    let new_snap = archive::read(new, read, &mut p2).map_err(|e| side(e, "NEW", new))?;
     if new_snap.product != Product::Vault {
         return Err(mixed(
             "diff",
@@ -348,7 +332,7 @@ pub fn rest(
             old: &p2.old,
             removed: Vec::new(),
         };
-        archive::read(old, read, &mut p3).map_err(|e| named(e, "OLD", old))?;
+        archive::read(old, read, &mut p3).map_err(|e| side(e, "OLD", old))?;
         changes.extend(p3.removed);
     }
     changes.sort_by(|a, b| a.key.cmp(&b.key));
