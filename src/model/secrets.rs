@@ -57,6 +57,15 @@ impl Redactor {
         }
     }
 
+    /// As [`Self::for_show_secrets`], with markers keyed by `seed` (see [`Self::keyed_by`]).
+    pub fn for_show_secrets_keyed(show: bool, seed: &[u8]) -> Redactor {
+        if show {
+            Redactor::showing()
+        } else {
+            Redactor::keyed_by(seed)
+        }
+    }
+
     /// A redactor that shows secrets (`--show-secrets`).
     pub fn showing() -> Redactor {
         Redactor {

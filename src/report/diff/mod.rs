@@ -88,6 +88,18 @@ pub struct TypeSummary {
     pub unchanged: u64,
 }
 
+impl TypeSummary {
+    /// Counts one record that differs by `kind`.
+    pub(crate) fn count(&mut self, kind: ChangeKind) {
+        match kind {
+            ChangeKind::Added => self.added += 1,
+            ChangeKind::Removed => self.removed += 1,
+            ChangeKind::Changed => self.changed += 1,
+            ChangeKind::IndexOnly => self.index_only += 1,
+        }
+    }
+}
+
 /// One differing field of a changed record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
@@ -321,11 +333,7 @@ pub fn diff_products(
         .map_err(|e| side(e, "OLD", old))?;
     // Markers keyed by OLD's content: the same diff prints the same fingerprints on every run,
     // and nobody without the snapshot can key a guess.
-    let redactor = if opts.show_secrets {
-        Redactor::showing()
-    } else {
-        Redactor::keyed_by(&old_snap.state_sha256)
-    };
+    let redactor = Redactor::for_show_secrets_keyed(opts.show_secrets, &old_snap.state_sha256);
     let mut p2 = ClassifyPass {
         opts,
         old: p1.map,
@@ -411,12 +419,7 @@ pub fn diff_products(
             type_name: t.name(),
             ..Default::default()
         });
-        match kind {
-            ChangeKind::Added => s.added += 1,
-            ChangeKind::Removed => s.removed += 1,
-            ChangeKind::Changed => s.changed += 1,
-            ChangeKind::IndexOnly => s.index_only += 1,
-        }
+        s.count(kind);
         let bookkeeping = t == MessageType::INDEX || kind == ChangeKind::IndexOnly;
         if bookkeeping && !opts.include_indexes {
             continue;

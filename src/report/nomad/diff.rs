@@ -207,11 +207,7 @@ pub fn diff(
     read: &ReadOptions,
     old_snap: Snapshot,
 ) -> Result<DiffReport> {
-    let redactor = if opts.show_secrets {
-        Redactor::showing()
-    } else {
-        Redactor::keyed_by(&old_snap.state_sha256)
-    };
+    let redactor = Redactor::for_show_secrets_keyed(opts.show_secrets, &old_snap.state_sha256);
     let mut p1 = OldPass {
         opts,
         redactor: &redactor,
@@ -262,12 +258,7 @@ pub fn diff(
     }
     for (id, (t, kind, new_v)) in p2.changed {
         let s = summary.entry(t).or_default();
-        match kind {
-            ChangeKind::Added => s.added += 1,
-            ChangeKind::Removed => s.removed += 1,
-            ChangeKind::Changed => s.changed += 1,
-            ChangeKind::IndexOnly => s.index_only += 1,
-        }
+        s.count(kind);
         if kind == ChangeKind::IndexOnly && !opts.include_indexes {
             continue;
         }
