@@ -28,17 +28,17 @@ impl Filter {
     }
 }
 
-/// One output line for a record.
+/// One output line for a record (Consul's or Nomad's).
 #[derive(Serialize)]
-struct Line<'a> {
-    n: u64,
-    offset: u64,
+pub(crate) struct Line<'a> {
+    pub(crate) n: u64,
+    pub(crate) offset: u64,
     #[serde(rename = "type")]
-    type_name: String,
-    type_id: u8,
-    id: String,
-    typed: bool,
-    value: &'a serde_json::Value,
+    pub(crate) type_name: String,
+    pub(crate) type_id: u8,
+    pub(crate) id: String,
+    pub(crate) typed: bool,
+    pub(crate) value: &'a serde_json::Value,
 }
 
 /// Writes each record as a JSON line to `out` while the snapshot streams by.

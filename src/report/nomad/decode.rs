@@ -2,24 +2,10 @@
 //! line of JSON (the generic msgpack value,
 //! with Nomad's type name and the record's identity), secrets redacted unless asked for.
 
-use serde::Serialize;
-
 use crate::go::msgpack;
 use crate::model::secrets::Redactor;
+use crate::report::decode::Line;
 use crate::snapshot::state::Record;
-
-/// One output line for a Nomad record (the same shape as Consul's lines).
-#[derive(Serialize)]
-struct Line<'a> {
-    n: u64,
-    offset: u64,
-    #[serde(rename = "type")]
-    type_name: String,
-    type_id: u8,
-    id: String,
-    typed: bool,
-    value: &'a serde_json::Value,
-}
 
 /// The JSON of one Nomad record value, its identity, with secrets redacted by `redactor`.
 pub fn record_json(t: u8, value: &[u8], redactor: &Redactor) -> (serde_json::Value, String) {
