@@ -148,6 +148,18 @@ pub struct ReportMeta {
     pub version: i64,
 }
 
+impl ReportMeta {
+    /// The meta block of the pretty layout (ID, Size, Index, Term, Version), as Consul's and
+    /// Vault's inspect both print it.
+    pub(crate) fn lines(&self, tw: &mut TabWriter) {
+        tw.line(&[b" ID", self.id.as_bytes()]);
+        tw.line(&[b" Size", self.size.to_string().as_bytes()]);
+        tw.line(&[b" Index", self.index.to_string().as_bytes()]);
+        tw.line(&[b" Term", self.term.to_string().as_bytes()]);
+        tw.line(&[b" Version", self.version.to_string().as_bytes()]);
+    }
+}
+
 impl From<&SnapshotMeta> for ReportMeta {
     fn from(m: &SnapshotMeta) -> Self {
         ReportMeta {
@@ -246,12 +258,7 @@ impl Report {
     /// Consul's pretty layout, without the final newline the CLI adds.
     pub fn pretty(&self) -> Vec<u8> {
         let mut tw = TabWriter::new(8, 6);
-        let m = &self.meta;
-        tw.line(&[b" ID", m.id.as_bytes()]);
-        tw.line(&[b" Size", m.size.to_string().as_bytes()]);
-        tw.line(&[b" Index", m.index.to_string().as_bytes()]);
-        tw.line(&[b" Term", m.term.to_string().as_bytes()]);
-        tw.line(&[b" Version", m.version.to_string().as_bytes()]);
+        self.meta.lines(&mut tw);
         tw.line(&[b""]);
         table(&mut tw, b" Type", &self.stats, self.total_size);
         if let Some(kv) = &self.stats_kv {

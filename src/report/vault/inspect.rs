@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::go::tabwriter::TabWriter;
-use crate::report::inspect::byte_size;
+use crate::report::inspect::{byte_size, ReportMeta};
 use crate::snapshot::meta::SnapshotMeta;
 use crate::snapshot::state::RecordSink;
 use crate::snapshot::vault::VaultEntry;
@@ -70,17 +70,8 @@ impl RecordSink for VaultStats {
     }
 }
 
-/// Vault's `MetadataInfo`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MetadataInfo {
-    #[serde(rename = "ID")]
-    id: String,
-    size: i64,
-    index: u64,
-    term: u64,
-    version: i64,
-}
+/// Vault's `MetadataInfo`: the same fields, names and layout as Consul's meta block.
+pub type MetadataInfo = ReportMeta;
 
 /// Vault's `typeStats`.
 #[derive(Debug, Clone, Serialize)]
@@ -119,13 +110,7 @@ impl VaultReport {
             .collect();
         rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         VaultReport {
-            meta: MetadataInfo {
-                id: meta.id.clone(),
-                size: meta.size,
-                index: meta.index,
-                term: meta.term,
-                version: meta.version,
-            },
+            meta: MetadataInfo::from(meta),
             stats_kv: if rows.is_empty() { None } else { Some(rows) },
             total_count_kv: stats.total_count,
             total_size_kv: stats.total_size,
@@ -135,12 +120,7 @@ impl VaultReport {
     /// Vault's table layout (`formatTable`), without the newline `UI.Output` adds.
     pub fn pretty(&self) -> Vec<u8> {
         let mut tw = TabWriter::new(8, 6);
-        let m = &self.meta;
-        tw.line(&[b" ID", m.id.as_bytes()]);
-        tw.line(&[b" Size", m.size.to_string().as_bytes()]);
-        tw.line(&[b" Index", m.index.to_string().as_bytes()]);
-        tw.line(&[b" Term", m.term.to_string().as_bytes()]);
-        tw.line(&[b" Version", m.version.to_string().as_bytes()]);
+        self.meta.lines(&mut tw);
         if let Some(rows) = &self.stats_kv {
             tw.line(&[b""]);
             tw.line(&[b""]);
