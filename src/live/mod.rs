@@ -8,3 +8,8 @@ pub mod storage;
 pub mod transfer;
 #[cfg(feature = "storage")]
 pub mod upload;
+
+/// An environment variable as the Consul and AWS CLIs read it: unset and empty are the same.
+pub(crate) fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}

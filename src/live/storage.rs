@@ -24,6 +24,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
+use crate::live::env;
 use crate::snapshot::archive::UrlOpener;
 
 #[cfg(feature = "s3")]
@@ -230,11 +231,6 @@ impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Storage").field("opts", &self.opts).finish()
     }
-}
-
-/// A variable as the AWS CLI reads it: unset and empty are the same.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// One line, for error messages.

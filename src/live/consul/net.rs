@@ -248,9 +248,7 @@ pub struct Proxy {
 }
 
 fn env_any(names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+    names.iter().find_map(|n| crate::live::env(n))
 }
 
 /// The proxy for a request to `host:port` (`tls`: https), from the environment; `None` for

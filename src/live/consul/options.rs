@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::live::env;
 
 /// The default of `--timeout`: the longest silence accepted from Consul, and the longest an
 /// API call (not a snapshot transfer) may take in all.
@@ -38,10 +39,6 @@ pub struct ConnectOptions {
     /// `--timeout`: connect, each read and write, and a whole API call (default
     /// [`DEFAULT_TIMEOUT`]); a snapshot transfer is bounded by it between bytes only.
     pub timeout: Option<Duration>,
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// Go's `strconv.ParseBool`: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False.
