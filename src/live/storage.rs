@@ -178,9 +178,13 @@ pub struct S3Settings {
     pub session_token: Option<String>,
 }
 
+/// What a `Debug` impl shows of a secret setting: whether it is set, never its value.
+fn redacted(v: &Option<String>) -> Option<&'static str> {
+    v.as_ref().map(|_| "<redacted>")
+}
+
 impl std::fmt::Debug for S3Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
         f.debug_struct("S3Settings")
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
@@ -189,8 +193,8 @@ impl std::fmt::Debug for S3Settings {
             .field("enable_kms", &self.enable_kms)
             .field("kms_key", &self.kms_key)
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &hidden(&self.secret_access_key))
-            .field("session_token", &hidden(&self.session_token))
+            .field("secret_access_key", &redacted(&self.secret_access_key))
+            .field("session_token", &redacted(&self.session_token))
             .finish()
     }
 }
@@ -211,10 +215,7 @@ impl std::fmt::Debug for AzureSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AzureSettings")
             .field("account_name", &self.account_name)
-            .field(
-                "account_key",
-                &self.account_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("account_key", &redacted(&self.account_key))
             .field("environment", &self.environment)
             .finish()
     }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::env;
+use super::{env, redacted};
 use crate::error::{Error, Result};
 
 /// A shared file larger than this is refused (they are a few hundred bytes).
@@ -36,11 +36,10 @@ pub struct Profile {
 
 impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hide = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
         f.debug_struct("Profile")
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &hide(&self.secret_access_key))
-            .field("session_token", &hide(&self.session_token))
+            .field("secret_access_key", &redacted(&self.secret_access_key))
+            .field("session_token", &redacted(&self.session_token))
             .field("region", &self.region)
             .finish()
     }

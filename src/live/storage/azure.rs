@@ -17,7 +17,7 @@
 
 use object_store::azure::{AzureConfigKey, MicrosoftAzure, MicrosoftAzureBuilder};
 
-use super::{env, http_client, one_line, retry, AzureSettings, StorageOptions};
+use super::{env, http_client, one_line, redacted, retry, AzureSettings, StorageOptions};
 use crate::error::{Error, Result};
 
 /// Azurite's well-known development account and key (public, in Microsoft's Azurite docs).
@@ -63,11 +63,10 @@ pub struct Account {
 
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hide = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
         f.debug_struct("Account")
             .field("name", &self.name)
-            .field("key", &hide(&self.key))
-            .field("sas", &hide(&self.sas))
+            .field("key", &redacted(&self.key))
+            .field("sas", &redacted(&self.sas))
             .field("endpoint", &self.endpoint)
             .finish()
     }
