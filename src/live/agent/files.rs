@@ -88,16 +88,19 @@ pub struct Kept {
     pub records: u64,
 }
 
+/// The time in a snapshot's meta ID (`term-index-millis`, as raft names snapshots), in Unix
+/// milliseconds; `None` when the ID carries none.
+pub(crate) fn time_in_id(id: &str) -> Option<u64> {
+    id.rsplit('-')
+        .next()
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|&t| t > 1_000_000_000_000)
+}
+
 impl Kept {
     /// From a verified snapshot read from `path`.
     pub fn of(path: &Path, snap: &Snapshot) -> Kept {
-        let from_id = snap
-            .meta
-            .id
-            .rsplit('-')
-            .next()
-            .and_then(|t| t.parse::<u64>().ok())
-            .filter(|&t| t > 1_000_000_000_000);
+        let from_id = time_in_id(&snap.meta.id);
         let time_ms = from_id.unwrap_or_else(|| {
             std::fs::metadata(path)
                 .and_then(|m| m.modified())

@@ -110,13 +110,7 @@ pub struct KeptObject {
 
 impl KeptObject {
     fn of(key: &str, snap: &crate::snapshot::archive::Snapshot) -> KeptObject {
-        let from_id = snap
-            .meta
-            .id
-            .rsplit('-')
-            .next()
-            .and_then(|t| t.parse::<u64>().ok())
-            .filter(|&t| t > 1_000_000_000_000);
+        let from_id = super::files::time_in_id(&snap.meta.id);
         let from_name = key
             .rsplit('-')
             .next()
