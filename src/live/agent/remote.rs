@@ -327,12 +327,7 @@ impl Agent {
 
     pub(super) fn log_invalid_objects(&self, invalid: &[InvalidObject]) {
         for (u, why) in invalid {
-            log(
-                "WARN",
-                &format!(
-                    "{u} is not a valid snapshot; retention does not count it and never deletes it: {why}"
-                ),
-            );
+            super::run::warn_invalid(u, why);
         }
     }
 
@@ -370,15 +365,8 @@ impl Agent {
         };
         self.log_invalid_objects(&invalid);
         if let Some(newest) = valid.first() {
-            self.health.last_good_ms = Some(newest.time_ms);
-            log(
-                "INFO",
-                &format!(
-                    "newest valid snapshot: {} (index {})",
-                    target.prefix.with_key(newest.key.clone()).url(),
-                    newest.index
-                ),
-            );
+            let url = target.prefix.with_key(newest.key.clone()).url();
+            self.found_newest(newest.time_ms, url, newest.index);
         }
         Ok(())
     }

@@ -14,6 +14,16 @@ pub(super) enum Outcome {
     Skipped,
 }
 
+/// Warns that a kept file or object (`name`) is not a valid snapshot, and why.
+pub(super) fn warn_invalid(name: impl std::fmt::Display, why: &str) {
+    log(
+        "WARN",
+        &format!(
+            "{name} is not a valid snapshot; retention does not count it and never deletes it: {why}"
+        ),
+    );
+}
+
 impl Agent {
     /// Saves a snapshot, proving leadership before and after: the lock is checked before
     /// the download, the session kept alive during it (a lost session stops it), and the
@@ -167,15 +177,19 @@ impl Agent {
         }
     }
 
+    /// At start-up, takes the newest valid snapshot kept (`name`, a file or an object) as the
+    /// last good one, and says so.
+    pub(super) fn found_newest(&mut self, time_ms: u64, name: impl std::fmt::Display, index: u64) {
+        self.health.last_good_ms = Some(time_ms);
+        log(
+            "INFO",
+            &format!("newest valid snapshot: {name} (index {index})"),
+        );
+    }
+
     fn log_invalid(&self, invalid: &[(std::path::PathBuf, String)]) {
         for (p, why) in invalid {
-            log(
-                "WARN",
-                &format!(
-                    "{} is not a valid snapshot; retention does not count it and never deletes it: {why}",
-                    p.display()
-                ),
-            );
+            warn_invalid(p.display(), why);
         }
     }
 
@@ -339,15 +353,7 @@ impl Agent {
         let (valid, invalid) = self.retention.scan(&self.cfg.dir)?;
         self.log_invalid(&invalid);
         if let Some(newest) = valid.first() {
-            self.health.last_good_ms = Some(newest.time_ms);
-            log(
-                "INFO",
-                &format!(
-                    "newest valid snapshot: {} (index {})",
-                    newest.path.display(),
-                    newest.index
-                ),
-            );
+            self.found_newest(newest.time_ms, newest.path.display(), newest.index);
         }
         Ok(())
     }
