@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::live::consul::{Body, Cancelled, Client};
+use crate::live::consul::{Body, BodyReader, Cancelled, Client};
 use crate::report::verify::{self, VerifyOptions};
 use crate::snapshot::archive::{self, Snapshot};
 use crate::write::TempFiles;
@@ -91,7 +91,73 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-fn was_cancelled(cancel: &Option<Arc<AtomicBool>>) -> bool {
+/// The client of a transfer: bounded between bytes only, stopped by `cancel`.
+pub(crate) fn transfer_client(client: &Client, cancel: &Option<Arc<AtomicBool>>) -> Client {
+    let client = client.for_transfer();
+    match cancel {
+        Some(c) => client.with_cancel(c.clone()),
+        None => client,
+    }
+}
+
+/// A snapshot Consul is sending: the body, its `X-Consul-Index`, and what a failed read of
+/// the body was doing.
+pub(crate) struct Download {
+    pub(crate) body: BodyReader,
+    pub(crate) consul_index: Option<u64>,
+    pub(crate) reading: String,
+}
+
+/// Asks Consul for a snapshot (`GET /v1/snapshot`, `?stale` when asked) with a transfer
+/// client.
+pub(crate) fn get_snapshot(client: &Client, stale: bool) -> Result<Download> {
+    let path = if stale {
+        "/v1/snapshot?stale"
+    } else {
+        "/v1/snapshot"
+    };
+    let resp = client.call("GET", path, Body::Empty, SNAPSHOT_PERMISSION)?;
+    Ok(Download {
+        consul_index: resp
+            .header("X-Consul-Index")
+            .and_then(|v| v.trim().parse().ok()),
+        body: resp.body,
+        reading: format!(
+            "downloading the snapshot from Consul at {}",
+            client.address()
+        ),
+    })
+}
+
+/// Verifies the snapshot Consul is sending (read through `sent`) with every check, then runs
+/// `before_keep`; the snapshot and its warnings. An invalid one is said to be Consul's.
+pub(crate) fn verify_sent(
+    sent: impl Read + Send + 'static,
+    before_keep: Option<BeforeKeep<'_>>,
+) -> Result<(Snapshot, Vec<String>)> {
+    let verify::Verified { snapshot, warnings } = verify::check_with(
+        |o, s| archive::read_archive(sent, o, s),
+        &VerifyOptions::default(),
+    )
+    .map_err(|e| match e {
+        // Still an invalid snapshot (exit 3), said to be Consul's.
+        Error::Invalid(mut i) => {
+            i.message = format!(
+                "the snapshot Consul sent is not valid, nothing was kept: {}",
+                i.message
+            );
+            Error::Invalid(i)
+        }
+        other => other,
+    })?;
+    if let Some(check) = before_keep {
+        check(&snapshot)?;
+    }
+    Ok((snapshot, warnings))
+}
+
+/// Whether a transfer's cancel flag is set.
+pub(crate) fn was_cancelled(cancel: &Option<Arc<AtomicBool>>) -> bool {
     cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
 }
 
@@ -113,28 +179,16 @@ pub fn save_into(
     name: impl FnOnce(&Snapshot) -> PathBuf,
 ) -> Result<Saved> {
     let start = Instant::now();
-    let path = if opts.stale {
-        "/v1/snapshot?stale"
-    } else {
-        "/v1/snapshot"
-    };
-    let mut client = client.for_transfer();
-    if let Some(c) = &opts.cancel {
-        client = client.with_cancel(c.clone());
-    }
+    let client = transfer_client(client, &opts.cancel);
     let result = (|| {
-        let resp = client.call("GET", path, Body::Empty, SNAPSHOT_PERMISSION)?;
-        let consul_index = resp
-            .header("X-Consul-Index")
-            .and_then(|v| v.trim().parse().ok());
+        let Download {
+            body,
+            consul_index,
+            reading,
+        } = get_snapshot(&client, opts.stale)?;
         let written = opts.progress.clone().unwrap_or_default();
         written.store(0, Ordering::Relaxed);
-        let body = resp.body;
         let counter = written.clone();
-        let reading = format!(
-            "downloading the snapshot from Consul at {}",
-            client.address()
-        );
         let writing = format!("saving the snapshot into {}", dir.display());
         let ((snapshot, warnings), path) = crate::write::write_atomic_named(
             dir,
@@ -150,27 +204,7 @@ pub fn save_into(
                     reading,
                     writing,
                 };
-                let vopts = VerifyOptions::default();
-                let verify::Verified {
-                    snapshot: snap,
-                    warnings,
-                } = verify::check_with(|o, s| archive::read_archive(tee, o, s), &vopts).map_err(
-                    |e| match e {
-                        // Still an invalid snapshot (exit 3), said to be Consul's.
-                        Error::Invalid(mut i) => {
-                            i.message = format!(
-                                "the snapshot Consul sent is not valid, nothing was kept: {}",
-                                i.message
-                            );
-                            Error::Invalid(i)
-                        }
-                        other => other,
-                    },
-                )?;
-                if let Some(check) = opts.before_keep {
-                    check(&snap)?;
-                }
-                Ok((snap, warnings))
+                verify_sent(tee, opts.before_keep)
             },
             |(snap, _)| name(snap),
         )?;
@@ -284,10 +318,7 @@ pub fn send_staged(
     progress: Option<Arc<AtomicU64>>,
     cancel: Option<Arc<AtomicBool>>,
 ) -> Result<()> {
-    let mut client = client.for_transfer();
-    if let Some(c) = &cancel {
-        client = client.with_cancel(c.clone());
-    }
+    let client = transfer_client(client, &cancel);
     let len = staged.len;
     let mut counted = crate::snapshot::pipeline::CountingReader::new(
         &mut staged.file,

@@ -22,11 +22,11 @@ use object_store::{MultipartUpload, ObjectMeta, ObjectStoreExt, WriteMultipart};
 use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
-use crate::live::consul::{Body, Client};
+use crate::live::consul::Client;
 #[cfg(feature = "gcs")]
 use crate::live::storage::gcs_upload;
 use crate::live::storage::{ObjectUrl, Storage};
-use crate::live::transfer::{self, SaveOptions, SNAPSHOT_PERMISSION};
+use crate::live::transfer::{self, SaveOptions};
 use crate::report::verify::{self, VerifyOptions};
 use crate::snapshot::archive::{self, Snapshot};
 
@@ -396,55 +396,25 @@ pub fn save_to_object(
     url: &ObjectUrl,
 ) -> Result<SavedObject> {
     let start = Instant::now();
-    let path = if opts.stale {
-        "/v1/snapshot?stale"
-    } else {
-        "/v1/snapshot"
-    };
-    let mut client = client.for_transfer();
-    if let Some(c) = &opts.cancel {
-        client = client.with_cancel(c.clone());
-    }
-    let cancelled = || {
-        opts.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::SeqCst))
-    };
+    let client = transfer::transfer_client(client, &opts.cancel);
+    let cancelled = || transfer::was_cancelled(&opts.cancel);
     let slot: Arc<Mutex<Option<ObjectWriter>>> = Arc::new(Mutex::new(None));
     let result = (|| {
-        let resp = client.call("GET", path, Body::Empty, SNAPSHOT_PERMISSION)?;
-        let consul_index = resp
-            .header("X-Consul-Index")
-            .and_then(|v| v.trim().parse().ok());
+        let transfer::Download {
+            body,
+            consul_index,
+            reading,
+        } = transfer::get_snapshot(&client, opts.stale)?;
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(create(storage, url)?);
         let counted = opts.progress.clone().unwrap_or_default();
         counted.store(0, Ordering::Relaxed);
         let tee = TeeUpload {
-            inner: resp.body,
+            inner: body,
             out: slot.clone(),
             counted: counted.clone(),
-            reading: format!(
-                "downloading the snapshot from Consul at {}",
-                client.address()
-            ),
+            reading,
         };
-        let verify::Verified { snapshot, warnings } = verify::check_with(
-            |o, s| archive::read_archive(tee, o, s),
-            &VerifyOptions::default(),
-        )
-        .map_err(|e| match e {
-            Error::Invalid(mut i) => {
-                i.message = format!(
-                    "the snapshot Consul sent is not valid, nothing was kept: {}",
-                    i.message
-                );
-                Error::Invalid(i)
-            }
-            other => other,
-        })?;
-        if let Some(check) = opts.before_keep {
-            check(&snapshot)?;
-        }
+        let (snapshot, warnings) = transfer::verify_sent(tee, opts.before_keep)?;
         if cancelled() {
             return Err(transfer::cancelled("saving the snapshot"));
         }
