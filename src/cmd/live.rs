@@ -141,28 +141,9 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
     } else {
         target.clone()
     };
-    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let spec = super::progress::Spec {
-        label: client.address().to_string(),
-        total: None,
-        phases: vec!["downloading from".into()],
-        unit: super::progress::Unit::Bytes,
-    };
-    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
-    let opts = SaveOptions {
-        stale: a.stale,
-        progress: Some(counter),
-        cancel: Some(signal::stop_flag()),
-        before_keep: None,
-        temps: &signal::temp_files(),
-    };
-    let saved = transfer::save(&client, &opts, &file);
-    drop(progress);
-    if signal::stopped() {
-        eprintln!("snapinspect: interrupted; nothing was kept");
+    let Some(saved) = download(&a, &client, |opts| transfer::save(&client, opts, &file))? else {
         return Ok(EXIT_INTERRUPTED);
-    }
-    let saved = saved?;
+    };
     for w in &saved.warnings {
         eprintln!("snapinspect: warning: {w}");
     }
@@ -183,6 +164,37 @@ pub fn save(a: SaveArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// Runs `save`'s download (`save`, into a file or an object) with the progress display and
+/// the interrupt flag; `None` when interrupted (said on stderr: nothing was kept).
+fn download<T>(
+    a: &SaveArgs,
+    client: &Client,
+    save: impl FnOnce(&SaveOptions<'_>) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let spec = super::progress::Spec {
+        label: client.address().to_string(),
+        total: None,
+        phases: vec!["downloading from".into()],
+        unit: super::progress::Unit::Bytes,
+    };
+    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
+    let opts = SaveOptions {
+        stale: a.stale,
+        progress: Some(counter),
+        cancel: Some(signal::stop_flag()),
+        before_keep: None,
+        temps: &signal::temp_files(),
+    };
+    let saved = save(&opts);
+    drop(progress);
+    if signal::stopped() {
+        eprintln!("snapinspect: interrupted; nothing was kept");
+        return Ok(None);
+    }
+    saved.map(Some)
+}
+
 /// `save` to an object URL: streamed into a multipart upload while it is verified.
 #[cfg(feature = "storage")]
 fn save_to_url(a: &SaveArgs, url: &str) -> Result<i32, Error> {
@@ -200,28 +212,12 @@ fn save_to_url(a: &SaveArgs, url: &str) -> Result<i32, Error> {
     }
     let storage = super::storage::storage()?;
     let client = a.conn.client()?;
-    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let spec = super::progress::Spec {
-        label: client.address().to_string(),
-        total: None,
-        phases: vec!["downloading from".into()],
-        unit: super::progress::Unit::Bytes,
-    };
-    let progress = super::progress::Progress::start(spec, counter.clone(), a.quiet);
-    let opts = SaveOptions {
-        stale: a.stale,
-        progress: Some(counter),
-        cancel: Some(signal::stop_flag()),
-        before_keep: None,
-        temps: &signal::temp_files(),
-    };
-    let saved = upload::save_to_object(&client, &opts, &storage, &u);
-    drop(progress);
-    if signal::stopped() {
-        eprintln!("snapinspect: interrupted; nothing was kept");
+    let Some(saved) = download(a, &client, |opts| {
+        upload::save_to_object(&client, opts, &storage, &u)
+    })?
+    else {
         return Ok(EXIT_INTERRUPTED);
-    }
-    let saved = saved?;
+    };
     for w in &saved.warnings {
         eprintln!("snapinspect: warning: {w}");
     }
