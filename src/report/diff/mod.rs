@@ -156,6 +156,33 @@ pub struct DiffReport {
     pub identical: bool,
 }
 
+impl DiffReport {
+    /// The report from OLD to NEW (each as given and its snapshot ID) of `product`'s
+    /// records: identical when no type has a record that differs.
+    pub(crate) fn new(
+        product: &'static str,
+        (old, old_id): (&Input, String),
+        (new, new_id): (&Input, String),
+        summary: Vec<TypeSummary>,
+        changes: Vec<Change>,
+    ) -> DiffReport {
+        let identical = summary
+            .iter()
+            .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
+        DiffReport {
+            schema: "snapinspect-diff/1",
+            product,
+            old_id,
+            new_id,
+            old_path: old.display(),
+            new_path: new.display(),
+            summary,
+            changes,
+            identical,
+        }
+    }
+}
+
 fn field_changes(
     old: &Json,
     new: &Json,
@@ -475,21 +502,13 @@ pub fn diff_products(
         });
     }
     changes.sort_by(|a, b| a.type_name.cmp(&b.type_name).then_with(|| a.id.cmp(&b.id)));
-    let summary: Vec<TypeSummary> = summary.into_values().collect();
-    let identical = summary
-        .iter()
-        .all(|s| s.added + s.removed + s.changed + s.index_only == 0);
-    Ok(ProductDiff::Records(DiffReport {
-        schema: "snapinspect-diff/1",
-        product: "consul",
-        old_id: old_snap.meta.id,
-        new_id: new_snap.meta.id,
-        old_path: old.display(),
-        new_path: new.display(),
-        summary,
+    Ok(ProductDiff::Records(DiffReport::new(
+        "consul",
+        (old, old_snap.meta.id),
+        (new, new_snap.meta.id),
+        summary.into_values().collect(),
         changes,
-        identical,
-    }))
+    )))
 }
 
 fn short(v: &Json) -> String {

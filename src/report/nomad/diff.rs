@@ -285,18 +285,11 @@ pub fn diff(
             s
         })
         .collect();
-    let identical = summary
-        .iter()
-        .all(|s| s.added == 0 && s.removed == 0 && s.changed == 0 && s.index_only == 0);
-    Ok(DiffReport {
-        schema: "snapinspect-diff/1",
-        product: Product::Nomad.name(),
-        old_id: old_snap.meta.id,
-        new_id: new_snap.meta.id,
-        old_path: old.display(),
-        new_path: new.display(),
+    Ok(DiffReport::new(
+        Product::Nomad.name(),
+        (old, old_snap.meta.id),
+        (new, new_snap.meta.id),
         summary,
         changes,
-        identical,
-    })
+    ))
 }
