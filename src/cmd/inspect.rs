@@ -98,32 +98,30 @@ pub fn run(mut a: Args) -> Result<i32, Error> {
     } else {
         a.snapshot.read(&mut Tee(&mut kv, &mut vault))?
     };
-    if snap.product == Product::Nomad {
-        let report = snapinspect::report::nomad::NomadReport::new(&snap);
+    if snap.product != Product::Consul {
         let mut out = match (a.format, a.details) {
-            (Format::Pretty, false) => report.pretty().into_bytes(),
-            (Format::Json, false) => report.json().into_bytes(),
             (Format::Legacy, _) => inspect::legacy(&snap.meta),
             (_, true) => {
-                return Err(Error::Unsupported(
-                    "--details reads Consul's records; this is a Nomad snapshot".into(),
-                ))
+                return Err(Error::Unsupported(format!(
+                    "--details reads Consul's records; this is a {} snapshot",
+                    snap.product.title()
+                )))
             }
-        };
-        out.push(b'\n');
-        super::emit(&out)?;
-        return Ok(EXIT_OK);
-    }
-    if snap.product == Product::Vault {
-        let report = VaultReport::new(&snap.meta, &vault);
-        let mut out = match (a.format, a.details) {
-            (Format::Pretty, false) => report.pretty(),
-            (Format::Json, false) => report.json().into_bytes(),
-            (Format::Legacy, _) => inspect::legacy(&snap.meta),
-            (_, true) => {
-                return Err(Error::Unsupported(
-                    "--details reads Consul's records; this is a Vault snapshot".into(),
-                ))
+            (format, false) if snap.product == Product::Nomad => {
+                let report = snapinspect::report::nomad::NomadReport::new(&snap);
+                if format == Format::Pretty {
+                    report.pretty().into_bytes()
+                } else {
+                    report.json().into_bytes()
+                }
+            }
+            (format, false) => {
+                let report = VaultReport::new(&snap.meta, &vault);
+                if format == Format::Pretty {
+                    report.pretty()
+                } else {
+                    report.json().into_bytes()
+                }
             }
         };
         out.push(b'\n');
