@@ -89,7 +89,7 @@ fn to_stdout(a: &Args) -> Result<i32, Error> {
         .map_err(|e| Error::io("creating a temp file", e))?;
     let generated = {
         let mut w = BufWriter::with_capacity(1 << 20, &mut staged);
-        let g = generate::generate_state(
+        generate::generate_state(
             GenOptions {
                 size: a.size,
                 seed: a.seed,
@@ -98,8 +98,7 @@ fn to_stdout(a: &Args) -> Result<i32, Error> {
             &mut w,
         )
         .and_then(|g| w.flush().map(|_| g))
-        .map_err(|e| Error::io("writing the generated state", e))?;
-        g
+        .map_err(|e| Error::io("writing the generated state", e))?
     };
     staged
         .rewind()

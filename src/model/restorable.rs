@@ -432,7 +432,7 @@ fn walk_struct(
                 let field = &s.fields[i];
                 // A repeated key is decoded into the value already there (merging maps,
                 // failing on interfaces): snapinspect does not vouch for that.
-                if i < 128 && seen & (1u128 << i) != 0 || i >= 128 {
+                if i >= 128 || seen & (1u128 << i) != 0 {
                     return Err(Path::Field(path, field.name).problem(format!(
                         "the key {:?} appears twice in one {}",
                         field.name, s.name

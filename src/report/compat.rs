@@ -234,9 +234,9 @@ impl CompatReport {
         if !self.records.is_empty() {
             w.write_all(b"\nRecords the target cannot load:\n")?;
             for r in &self.records {
-                write!(
+                writeln!(
                     w,
-                    "  {} {} record(s), first record {}: {}\n",
+                    "  {} {} record(s), first record {}: {}",
                     r.count, r.record_type, r.first_record, r.message
                 )?;
             }
@@ -250,7 +250,7 @@ impl CompatReport {
         w.write_all(b"\n")?;
         match (&self.target, self.restorable) {
             (Some(v), Some(true)) => {
-                write!(w, "Consul {v} can restore this snapshot.\n")
+                writeln!(w, "Consul {v} can restore this snapshot.")
             }
             (Some(v), _) => {
                 let n = self
@@ -259,25 +259,25 @@ impl CompatReport {
                     .filter(|t| t.restorable == Some(false))
                     .count();
                 let records = self.records.iter().map(|r| r.count).sum::<u64>();
-                write!(
+                writeln!(
                     w,
-                    "Consul {v} can NOT restore this snapshot: {n} record type(s) and {records} record(s) above are not restorable.\n"
+                    "Consul {v} can NOT restore this snapshot: {n} record type(s) and {records} record(s) above are not restorable."
                 )
             }
-            _ if !self.all_types_known => write!(
+            _ if !self.all_types_known => writeln!(
                 w,
-                "No Consul up to {} restores every record type above.\n",
+                "No Consul up to {} restores every record type above.",
                 msgtype::KNOWN_UP_TO
             ),
             _ => match &self.removed_in {
-                Some(r) => write!(
+                Some(r) => writeln!(
                     w,
-                    "Every record type is known to Consul {} and later (CE), before {r}.\n",
+                    "Every record type is known to Consul {} and later (CE), before {r}.",
                     self.minimum_version
                 ),
-                None => write!(
+                None => writeln!(
                     w,
-                    "Every record type is known to Consul {} and later (CE).\n",
+                    "Every record type is known to Consul {} and later (CE).",
                     self.minimum_version
                 ),
             },

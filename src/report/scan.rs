@@ -171,11 +171,7 @@ impl ScanReport {
 
     /// The report as text.
     pub fn write_text(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        write!(
-            w,
-            "Records carrying secrets: {}\n",
-            self.secret_records.len()
-        )?;
+        writeln!(w, "Records carrying secrets: {}", self.secret_records.len())?;
         let mut tw = crate::go::tabwriter::TabWriter::for_people();
         tw.line(&[b"  Record", b"Field", b"Kind", b"Identity"]);
         for r in &self.secret_records {

@@ -43,10 +43,13 @@ pub enum Input {
 /// URL schemes [`Input::from_arg`] reads as object-store URLs rather than paths.
 const URL_SCHEMES: [&str; 6] = ["s3://", "gs://", "az://", "abfs://", "http://", "https://"];
 
+/// A function that opens an object-store URL as a byte stream.
+pub type OpenUrl = dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Send + Sync;
+
 /// Opens an object-store URL as a byte stream; installed by the caller (the CLI installs
 /// `live::storage`'s), so that this layer knows nothing of networks.
 #[derive(Clone)]
-pub struct UrlOpener(pub Arc<dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Send + Sync>);
+pub struct UrlOpener(pub Arc<OpenUrl>);
 
 impl std::fmt::Debug for UrlOpener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -60,9 +60,11 @@ fn edit(
     panic!("no record of type {t} to edit");
 }
 
-/// The four edits of the issue that a real Consul 1.8.7 panics on, each as (name, records,
-/// record number, the field path verify must name).
-fn broken(f: &Fixture) -> Vec<(&'static str, Vec<(u8, Vec<u8>)>, usize, &'static str)> {
+/// One broken edit: (name, records, record number, the field path verify must name).
+type Broken = (&'static str, Vec<(u8, Vec<u8>)>, usize, &'static str);
+
+/// The four edits of the issue that a real Consul 1.8.7 panics on.
+fn broken(f: &Fixture) -> Vec<Broken> {
     let mut out = Vec::new();
 
     let mut r = f.records.clone();

@@ -583,7 +583,7 @@ impl DiffReport {
                 ""
             };
             let esc = |t: &str| crate::go::tabwriter::escape(t.as_bytes());
-            write!(w, "  {sign} {}  {}{alert}\n", esc(id), esc(&c.summary))?;
+            writeln!(w, "  {sign} {}  {}{alert}", esc(id), esc(&c.summary))?;
             if c.secret_changed {
                 w.write_all("      secret changed\n".as_bytes())?;
             }
@@ -591,18 +591,18 @@ impl DiffReport {
                 if c.text_diffs.contains_key(&f.path) {
                     continue;
                 }
-                write!(
+                writeln!(
                     w,
-                    "      {}: {} -> {}\n",
+                    "      {}: {} -> {}",
                     esc(&f.path),
                     esc(&short(&f.old)),
                     esc(&short(&f.new))
                 )?;
             }
             for (path, d) in &c.text_diffs {
-                write!(w, "      {}:\n", esc(path))?;
+                writeln!(w, "      {}:", esc(path))?;
                 for line in d.lines() {
-                    write!(w, "        {}\n", esc(line))?;
+                    writeln!(w, "        {}", esc(line))?;
                 }
             }
         }
