@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 #[cfg(feature = "s3")]
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
-use object_store::{ClientOptions, GetOptions, ObjectStore, RetryConfig};
+use object_store::{ClientOptions, GetOptions, ObjectMeta, ObjectStore, RetryConfig};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
@@ -542,24 +542,35 @@ impl Storage {
         }))
     }
 
-    /// The `.snap` objects below a prefix URL, as URLs sorted by key.
-    pub fn list(&self, url: &str) -> Result<Vec<String>> {
-        let u = ObjectUrl::parse(url)?;
-        let store = self.store(&u)?;
+    /// Every object below the prefix `u` (recursively), in the store's order, each as `each`
+    /// makes it: `Err(None)` when the listing stalls for the timeout, `Err(Some(e))` when it
+    /// fails (never a partial list).
+    pub(crate) fn list_objects<T>(
+        &self,
+        u: &ObjectUrl,
+        mut each: impl FnMut(ObjectMeta) -> T,
+    ) -> Result<std::result::Result<Vec<T>, Option<object_store::Error>>> {
+        let store = self.store(u)?;
         let prefix = (!u.key.is_empty()).then(|| ObjectPath::from(u.key.as_str()));
         let timeout = self.opts.timeout;
-        let listed = self.rt.block_on(async {
+        Ok(self.rt.block_on(async {
             let mut stream = store.list(prefix.as_ref());
-            let mut keys = Vec::new();
+            let mut out = Vec::new();
             loop {
                 match tokio::time::timeout(timeout, stream.next()).await {
                     Err(_) => return Err(None),
-                    Ok(None) => return Ok(keys),
+                    Ok(None) => return Ok(out),
                     Ok(Some(Err(e))) => return Err(Some(e)),
-                    Ok(Some(Ok(meta))) => keys.push(meta.location.to_string()),
+                    Ok(Some(Ok(meta))) => out.push(each(meta)),
                 }
             }
-        });
+        }))
+    }
+
+    /// The `.snap` objects below a prefix URL, as URLs sorted by key.
+    pub fn list(&self, url: &str) -> Result<Vec<String>> {
+        let u = ObjectUrl::parse(url)?;
+        let listed = self.list_objects(&u, |meta| meta.location.to_string())?;
         let mut keys = match listed {
             Ok(k) => k,
             Err(None) => return Err(self.timed_out(url, "listing")),

@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures_util::StreamExt;
 use object_store::{MultipartUpload, ObjectMeta, ObjectStoreExt, WriteMultipart};
 use tokio::runtime::Runtime;
 
@@ -288,32 +287,13 @@ pub struct Listed {
 /// Every object below the prefix `url` (recursively), in the store's order. A listing that
 /// fails or stalls is an error as a whole (never a partial list).
 pub fn list(storage: &Storage, url: &ObjectUrl) -> Result<Vec<Listed>> {
-    let store = storage.store(url)?;
-    let prefix = (!url.key.is_empty()).then(|| object_store::path::Path::from(url.key.as_str()));
+    let listed = storage.list_objects(url, |meta: ObjectMeta| Listed {
+        key: meta.location.to_string(),
+        size: meta.size,
+        e_tag: meta.e_tag,
+        last_modified: meta.last_modified.into(),
+    })?;
     let timeout = storage.options().timeout;
-    let listed = storage.runtime().block_on(async {
-        let mut stream = store.list(prefix.as_ref());
-        let mut out = Vec::new();
-        loop {
-            match tokio::time::timeout(timeout, stream.next()).await {
-                Err(_) => return Err(None),
-                Ok(None) => return Ok(out),
-                Ok(Some(Err(e))) => return Err(Some(e)),
-                Ok(Some(Ok(ObjectMeta {
-                    location,
-                    last_modified,
-                    size,
-                    e_tag,
-                    ..
-                }))) => out.push(Listed {
-                    key: location.to_string(),
-                    size,
-                    e_tag,
-                    last_modified: last_modified.into(),
-                }),
-            }
-        }
-    });
     match listed {
         Ok(l) => Ok(l),
         Err(None) => Err(timed_out("listing", &url.url(), timeout)),
@@ -485,6 +465,7 @@ pub fn save_via_scratch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
     use object_store::memory::InMemory;
     use object_store::ObjectStore;
 
