@@ -10,11 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::consul::{self, acl_server, MASTER};
 use crate::util::proxy::{Fault, FaultProxy};
+use crate::util::text;
 use assert_cmd::Command;
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// snapinspect with a clean Consul environment plus `env`.
 fn cmd(env: &[(&str, &str)], args: &[&str]) -> Command {

@@ -5,6 +5,7 @@ use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::consul::{self, Options, Server};
+use crate::util::text;
 use assert_cmd::Command;
 
 const MASTER: &str = "4c1e5e2a-0000-4000-8000-00000000abcd";
@@ -33,10 +34,6 @@ fn snapinspect(server: &Server, token: Option<&str>, args: &[&str]) -> std::proc
         c.env("CONSUL_HTTP_TOKEN", t);
     }
     c.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Creates a policy from HCL rules and a token linked to it; returns the token's SecretID.

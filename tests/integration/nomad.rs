@@ -5,32 +5,12 @@
 //! commands refused with exit 5. The fixture is synthetic (testdata/README.md).
 
 use crate::util;
-
-use std::path::Path;
+use crate::util::{run, write_file};
 
 use snapinspect::write::nomad::{
     demo_meta, demo_records, demo_snapshot, nomad_state, write_nomad_snapshot, DEMO_JWT, DEMO_KEK,
     DEMO_NODE_SECRETS, DEMO_TOKEN_SECRETS, V,
 };
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 fn snap(records: &[(u8, V)]) -> Vec<u8> {
     write_nomad_snapshot(&demo_meta(), &nomad_state(records)).unwrap()
@@ -48,18 +28,7 @@ fn secrets() -> Vec<&'static str> {
 }
 
 fn validate(schema_file: &str, doc: &serde_json::Value) {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("docs")
-            .join(schema_file),
-    )
-    .unwrap();
-    let s: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let v = jsonschema::validator_for(&s).unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
+    let errors = util::schema_errors(&util::schema(schema_file), doc);
     assert!(errors.is_empty(), "{schema_file}: {errors:#?}");
 }
 
@@ -177,7 +146,7 @@ fn damaged_nomad_snapshots_fail_with_exit_3_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let good = nomad_state(&demo_records());
     let verify = |name: &str, bytes: &[u8]| {
-        let p = write(dir.path(), name, bytes);
+        let p = write_file(dir.path(), name, bytes);
         let (code, out, err) = run(&["verify", &p]);
         (code, format!("{out}{err}"))
     };
@@ -208,7 +177,7 @@ fn damaged_nomad_snapshots_fail_with_exit_3_naming_the_problem() {
         out.contains("type 40") && out.contains("Unrecognized snapshot type"),
         "{out}"
     );
-    let p = write(dir.path(), "unknown2.snap", &snap(&recs));
+    let p = write_file(dir.path(), "unknown2.snap", &snap(&recs));
     let (code, _, err) = run(&["verify", "--allow-unknown-types", &p]);
     assert_eq!(code, 0, "{err}");
     // EventSink: every Nomad since 1.0 refuses it.
@@ -220,7 +189,7 @@ fn damaged_nomad_snapshots_fail_with_exit_3_naming_the_problem() {
     // An Enterprise type: a warning, an error under --strict.
     let mut recs = demo_records();
     recs.push((70, V::Map(vec![])));
-    let p = write(dir.path(), "ent.snap", &snap(&recs));
+    let p = write_file(dir.path(), "ent.snap", &snap(&recs));
     let (code, out, err) = run(&["verify", &p]);
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = run(&["verify", "--strict", &p]);
@@ -292,7 +261,7 @@ fn compat_names_the_nomad_releases_that_restore_it() {
     );
     // hashicorp/nomad#20072: a 1.7.5 snapshot with JobSubmission records fails on 1.6.2.
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "n175.snap", &nomad_175());
+    let p = write_file(dir.path(), "n175.snap", &nomad_175());
     let (code, out, _) = run(&["compat", "--target", "1.6.2", &p]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Nomad 1.6.2 cannot restore it"), "{out}");
@@ -427,7 +396,7 @@ fn diff_compares_records_by_identity() {
             ("Status".into(), V::Str("pending".into())),
         ]),
     ));
-    let new = write(dir.path(), "new.snap", &snap(&recs));
+    let new = write_file(dir.path(), "new.snap", &snap(&recs));
     let (code, out, err) = run(&["diff", "testdata/nomad.snap", &new]);
     assert_eq!(code, 1, "{out}{err}");
     for want in [
@@ -511,7 +480,7 @@ fn trend_follows_nomad_types_and_refuses_mixed_products() {
     meta.index = 2400;
     let mut recs = demo_records();
     recs.push((3, V::Map(vec![("ID".into(), V::Str("e9".into()))])));
-    let later = write(
+    let later = write_file(
         dir.path(),
         "later.snap",
         &write_nomad_snapshot(&meta, &nomad_state(&recs)).unwrap(),

@@ -10,14 +10,11 @@ use std::process::{Command, Output};
 use crate::util::consul::{self, Options, Server};
 use crate::util::emulators::{azurite, moto, Moto};
 use crate::util::proxy::{Fault, FaultProxy};
+use crate::util::text;
 
 /// Recognisable keys: moto takes any, and neither may ever be printed.
 const KEY_ID: &str = "AKIASNAPINSPECTTEST1";
 const SECRET: &str = "sEcReT/snapinspect+never+printed0000000";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A Consul server (no ACLs) and a moto server, or `None` after a loud note.
 fn setup() -> Option<(Server, Moto)> {

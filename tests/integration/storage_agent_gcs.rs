@@ -15,10 +15,7 @@ use snapinspect::live::upload::PART_SIZE;
 use crate::util::consul::{self, Options, Server};
 use crate::util::emulators::{fake_gcs, FakeGcs};
 use crate::util::proxy::{Fault, FaultProxy};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::util::text;
 
 /// The names and sizes of the objects in `bucket` (JSON API listing).
 fn objects(gcs: &FakeGcs, bucket: &str) -> Vec<(String, u64)> {

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: gzip, tar members, SHA256SUMS.
+//! Helpers shared by the integration tests: running the binary, gzip, tar members, SHA256SUMS,
+//! the JSON schemas in docs/.
 #![allow(dead_code)]
 
 pub mod consul;
@@ -12,6 +13,62 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+
+/// snapinspect run with `args` from the project's root (where `testdata/...` resolves).
+pub fn local(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+/// [`local`]'s (exit code, stdout, stderr), both streams required to be UTF-8.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = local(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Bytes as text, invalid UTF-8 replaced.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Writes `bytes` as `dir/name`; returns its path as a string, for an argument.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// testdata/all.snap with one byte of its state flipped (inside the gzip stream: a CRC or
+/// hash failure).
+pub fn corrupt_all_snap() -> Vec<u8> {
+    let mut b = std::fs::read(testdata("all.snap")).unwrap();
+    let mid = b.len() / 2;
+    b[mid] ^= 0x55;
+    b
+}
+
+/// The JSON schema docs/`file`.
+pub fn schema(file: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Where `doc` breaks `schema`: one line an error, with the place in the document.
+pub fn schema_errors(schema: &serde_json::Value, doc: &serde_json::Value) -> Vec<String> {
+    let v = jsonschema::validator_for(schema).unwrap();
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
 
 /// Path of a file in testdata/.
 pub fn testdata(name: &str) -> PathBuf {

@@ -6,32 +6,13 @@
 mod reports;
 
 use crate::util;
+use crate::util::{run, write_file};
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use snapinspect::write::vault::{
     demo_entries, demo_meta, demo_snapshot, vault_state, write_vault_snapshot,
 };
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("snapinspect"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 /// A Vault snapshot whose state.bin is `state`, with a sealed-sums member or not.
 fn vault_snap(state: &[u8], sealed: Option<&[u8]>) -> Vec<u8> {
@@ -261,7 +242,7 @@ fn inspect_json_is_vaults_output_format() {
 /// Runs verify on bytes; (exit code, stdout).
 fn verify(bytes: &[u8]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "x.snap", bytes);
+    let p = write_file(dir.path(), "x.snap", bytes);
     let (code, out, _) = run(&["verify", &p]);
     (code, out)
 }

@@ -3,8 +3,9 @@
 //! command prints a value's bytes. Expected figures are computed here from the generator's
 //! entries, not by the reader.
 
-use super::{run, vault_snap, write};
+use super::vault_snap;
 use crate::util;
+use crate::util::{run, write_file};
 
 use std::path::Path;
 
@@ -19,7 +20,7 @@ fn snap_at(dir: &Path, name: &str, index: u64, entries: &[(&str, Vec<u8>, bool)]
     meta.index = index;
     let bytes =
         write_vault_snapshot(&meta, &vault_state(entries), Some(b"sealed sums"), 0).unwrap();
-    write(dir, name, &bytes)
+    write_file(dir, name, &bytes)
 }
 
 fn fingerprint(value: &[u8]) -> String {
@@ -39,7 +40,7 @@ fn lines(out: &str) -> Vec<serde_json::Value> {
 fn an_empty_vault_verifies_inspects_and_decodes() {
     let dir = tempfile::tempdir().unwrap();
     // Vault's order: state.bin before SHA256SUMS.sealed (the member decides after the walk).
-    let p = write(dir.path(), "empty.snap", &vault_snap(&[], Some(b"sealed")));
+    let p = write_file(dir.path(), "empty.snap", &vault_snap(&[], Some(b"sealed")));
     let (code, out, err) = run(&["verify", &p]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -54,7 +55,7 @@ fn an_empty_vault_verifies_inspects_and_decodes() {
         ("state.bin", b""),
         ("SHA256SUMS", &util::sums(meta.as_bytes(), b"")),
     ]);
-    let first = write(dir.path(), "first.snap", &util::gzip(&tar));
+    let first = write_file(dir.path(), "first.snap", &util::gzip(&tar));
     let (code, out, err) = run(&["verify", &first]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("product=vault"), "{out}");
@@ -94,13 +95,13 @@ fn an_empty_vault_verifies_inspects_and_decodes() {
     // empty one, Vault's.
     let (code, out, _) = run(&[
         "verify",
-        &write(dir.path(), "n.snap", &vault_snap(&[], None)),
+        &write_file(dir.path(), "n.snap", &vault_snap(&[], None)),
     ]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("state.bin is empty"), "{out}");
     let (code, out, _) = run(&[
         "verify",
-        &write(dir.path(), "e.snap", &vault_snap(&[], Some(b""))),
+        &write_file(dir.path(), "e.snap", &vault_snap(&[], Some(b""))),
     ]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("SHA256SUMS.sealed is empty"), "{out}");
