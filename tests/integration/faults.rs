@@ -124,21 +124,8 @@ fn save_under_faults_ends_in_a_clear_error_never_a_stall() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Process::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
     let signalled = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(5),
-            "save ignored SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = util::terminate(&mut child, Duration::from_secs(5)).expect("save ignored SIGTERM");
     assert!(
         signalled.elapsed() < Duration::from_secs(2),
         "{:?}",

@@ -326,10 +326,7 @@ impl AgentProc {
     }
 
     fn signal(&self, sig: &str) {
-        Process::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        crate::util::signal(self.child.id(), sig);
     }
 }
 

@@ -7,8 +7,9 @@
 
 use std::process::{Command, Output};
 
+use crate::util;
 use crate::util::consul::{self, Options, Server};
-use crate::util::emulators::{azurite, moto, Moto};
+use crate::util::emulators::{azurite, bare_process, moto, Moto};
 use crate::util::proxy::{Fault, FaultProxy};
 use crate::util::text;
 
@@ -25,19 +26,26 @@ fn setup() -> Option<(Server, Moto)> {
 
 /// snapinspect with no AWS variables at all: everything comes from the flags given.
 fn bare() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_snapinspect"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = bare_process();
     c.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("CONSUL_HTTP_TOKEN")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy");
+        .env_remove("CONSUL_HTTP_TOKEN");
     c
+}
+
+/// The flags that name `bucket` on the moto at `endpoint`, and the keys.
+fn s3_flags<'a>(bucket: &'a str, endpoint: &'a str) -> [&'a str; 10] {
+    [
+        "-aws-s3-bucket",
+        bucket,
+        "-aws-s3-region",
+        "us-east-1",
+        "-aws-s3-endpoint",
+        endpoint,
+        "-aws-access-key-id",
+        KEY_ID,
+        "-aws-secret-access-key",
+        SECRET,
+    ]
 }
 
 /// `agent --once` (with the leader lock and the catalog registration, as a cron job runs it)
@@ -45,14 +53,8 @@ fn bare() -> Command {
 fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Output {
     bare()
         .args(["agent", "--once", "-http-addr", addr])
-        .args(["-aws-s3-bucket", bucket, "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", endpoint, "-aws-s3-force-path-style"])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
+        .args(s3_flags(bucket, endpoint))
+        .arg("-aws-s3-force-path-style")
         .args(extra)
         .output()
         .unwrap()
@@ -168,23 +170,6 @@ fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
     assert!(pending_uploads(&m, "backups").is_empty());
 }
 
-/// Writes about 10 MiB of incompressible KV values, so the snapshot spans more than one part.
-fn fill(server: &Server, mib: usize) {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for i in 0..mib * 2 {
-        let mut v = vec![0u8; 512 * 1024 - 1024];
-        for b in v.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        ureq::put(&format!("{}/v1/kv/bulk/{i}", server.http_addr()))
-            .send_bytes(&v)
-            .unwrap();
-    }
-}
-
 /// A snapshot cut after its first 8 MiB part was uploaded (the fault proxy between Consul and
 /// the agent) is invalid: the agent fails, and the bucket has no object and no pending
 /// multipart upload (the upload was aborted, its parts discarded). The same for a body that is
@@ -193,7 +178,7 @@ fn fill(server: &Server, mib: usize) {
 fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
     let Some((server, m)) = setup() else { return };
     m.bucket("backups");
-    fill(&server, 10);
+    server.fill(10);
     let proxy = FaultProxy::start(server.http_port());
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)
@@ -420,21 +405,14 @@ fn conflicting_or_unsupported_destinations_are_usage_errors() {
 fn a_signal_during_the_upload_aborts_it() {
     let Some((server, m)) = setup() else { return };
     m.bucket("backups");
-    fill(&server, 10);
+    server.fill(10);
     let proxy = FaultProxy::start(server.http_port());
     proxy.set("/v1/snapshot", Fault::Stall(9 << 20));
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = bare()
         .args(["agent", "--once", "--no-lock", "--no-register"])
         .args(["-http-addr", &format!("http://{}", proxy.addr())])
-        .args(["-aws-s3-bucket", "backups", "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", &m.endpoint])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
+        .args(s3_flags("backups", &m.endpoint))
         .stdout(std::process::Stdio::null())
         .stderr(log.reopen().unwrap())
         .spawn()
@@ -450,21 +428,8 @@ fn a_signal_during_the_upload_aborts_it() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(10),
-            "SIGTERM ignored"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status =
+        util::terminate(&mut child, std::time::Duration::from_secs(10)).expect("SIGTERM ignored");
     let text = std::fs::read_to_string(log.path()).unwrap();
     assert!(!status.success(), "{text}");
     assert!(keys(&m, "backups").is_empty(), "{text}");
@@ -608,23 +573,9 @@ fn the_daemon_rotates_objects_on_schedule() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = bare()
         .args(["agent", "-http-addr", &server.http_addr()])
-        .args([
-            "--interval",
-            "2s",
-            "--check-ttl",
-            "3s",
-            "--session-ttl",
-            "10s",
-        ])
-        .args(["--lock-delay", "1s", "-retain", "2"])
-        .args(["-aws-s3-bucket", "backups", "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", &m.endpoint])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
+        .args(util::AGENT_SCHEDULE)
+        .args(["-retain", "2"])
+        .args(s3_flags("backups", &m.endpoint))
         .stdout(std::process::Stdio::null())
         .stderr(log.reopen().unwrap())
         .spawn()
@@ -651,10 +602,7 @@ fn the_daemon_rotates_objects_on_schedule() {
         server.put("/v1/kv/tick", &format!("{:?}", start.elapsed()));
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    util::signal(child.id(), "-TERM");
     let status = child.wait().unwrap();
     let text = std::fs::read_to_string(log.path()).unwrap();
     assert!(status.success(), "{text}");

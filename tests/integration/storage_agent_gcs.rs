@@ -225,23 +225,6 @@ fn agent_once_writes_to_gcs_and_retain_keeps_the_newer() {
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
 }
 
-/// Writes about `mib` MiB of incompressible KV values, so the snapshot spans more than one part.
-fn fill(server: &Server, mib: usize) {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for i in 0..mib * 2 {
-        let mut v = vec![0u8; 512 * 1024 - 1024];
-        for b in v.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        ureq::put(&format!("{}/v1/kv/bulk/{i}", server.http_addr()))
-            .send_bytes(&v)
-            .unwrap();
-    }
-}
-
 /// A snapshot cut after its first 8 MiB part went up (the fault proxy between Consul and the
 /// agent) leaves no object (the session is cancelled); so does a body that is not a snapshot,
 /// for the agent and for `save -o gs://`. Untouched, the same large snapshot goes up whole.
@@ -249,7 +232,7 @@ fn fill(server: &Server, mib: usize) {
 fn an_invalid_snapshot_leaves_no_gcs_object() {
     let Some((server, gcs)) = setup() else { return };
     gcs.bucket("backups");
-    fill(&server, 10);
+    server.fill(10);
     let proxy = FaultProxy::start(server.http_port());
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)

@@ -70,6 +70,46 @@ pub fn schema_errors(schema: &serde_json::Value, doc: &serde_json::Value) -> Vec
         .collect()
 }
 
+/// The long-running agent's flags on a test's time scale: a save every 2 s, a 3 s check TTL,
+/// a 10 s session TTL and a 1 s lock delay.
+pub const AGENT_SCHEDULE: [&str; 8] = [
+    "--interval",
+    "2s",
+    "--check-ttl",
+    "3s",
+    "--session-ttl",
+    "10s",
+    "--lock-delay",
+    "1s",
+];
+
+/// Sends `sig` (`-TERM`, `-HUP`, ...) to the process `pid` with kill(1).
+pub fn signal(pid: u32, sig: &str) {
+    std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+/// Sends SIGTERM to `child` and waits for it to exit: its status, or `None` when it still
+/// runs after `within`.
+pub fn terminate(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    signal(child.id(), "-TERM");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        if start.elapsed() >= within {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Path of a file in testdata/.
 pub fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
