@@ -62,11 +62,7 @@ fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Outpu
 
 /// The keys in `bucket` (moto's ListObjectsV2 takes unsigned requests).
 fn keys(m: &Moto, bucket: &str) -> Vec<String> {
-    let xml = ureq::get(&format!("{}/{bucket}?list-type=2", m.endpoint))
-        .call()
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let xml = m.get(&format!("{bucket}?list-type=2"));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let mut keys: Vec<String> = doc
         .descendants()
@@ -79,11 +75,7 @@ fn keys(m: &Moto, bucket: &str) -> Vec<String> {
 
 /// The multipart uploads still pending in `bucket` (ListMultipartUploads).
 fn pending_uploads(m: &Moto, bucket: &str) -> Vec<String> {
-    let xml = ureq::get(&format!("{}/{bucket}?uploads", m.endpoint))
-        .call()
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let xml = m.get(&format!("{bucket}?uploads"));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name("Upload"))

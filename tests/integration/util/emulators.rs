@@ -86,6 +86,15 @@ impl Moto {
             .unwrap();
     }
 
+    /// The body of an unsigned GET of `path` (`bucket?list-type=2`; moto takes it).
+    pub fn get(&self, path: &str) -> String {
+        ureq::get(&format!("{}/{path}", self.endpoint))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap()
+    }
+
     /// Uploads an object.
     pub fn put(&self, bucket: &str, key: &str, body: &[u8]) {
         // Without a content type moto waits for a form body that never ends.
@@ -249,12 +258,23 @@ fn http_date() -> String {
     )
 }
 
+/// `to_sign`'s signature with Azurite's account key: base64 of its HMAC-SHA256, as Shared Key
+/// authorization and SAS tokens both take it.
+fn sign(to_sign: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(AZURITE_KEY)
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(to_sign.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 impl Azurite {
     /// A request signed with the account key (Shared Key authorization, as the Azure Storage
     /// REST API defines it).
     fn send(&self, path: &str, query: &[(&str, &str)], headers: &[(&str, &str)], body: &[u8]) {
-        use base64::Engine as _;
-        use hmac::Mac as _;
         let date = http_date();
         let mut ms: Vec<(String, String)> = vec![
             ("x-ms-date".into(), date),
@@ -284,12 +304,7 @@ impl Azurite {
             to_sign.push_str(&format!("{k}:{v}\n"));
         }
         to_sign.push_str(&resource);
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(AZURITE_KEY)
-            .unwrap();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(to_sign.as_bytes());
-        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let sig = sign(&to_sign);
         let base = self
             .endpoint
             .trim_end_matches(&format!("/{AZURITE_ACCOUNT}")[..]);
@@ -335,17 +350,9 @@ impl Azurite {
     /// An account SAS token (version 2019-12-12: blob service, read and list) signed with the
     /// account key, as `AZURE_STORAGE_SAS_TOKEN` takes it.
     pub fn sas(&self) -> String {
-        use base64::Engine as _;
-        use hmac::Mac as _;
         let (sv, ss, srt, sp, se) = ("2019-12-12", "b", "sco", "rl", "2099-01-01T00:00:00Z");
         let to_sign = format!("{AZURITE_ACCOUNT}\n{sp}\n{ss}\n{srt}\n\n{se}\n\n\n{sv}\n");
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(AZURITE_KEY)
-            .unwrap();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(to_sign.as_bytes());
-        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let sig = sig
+        let sig = sign(&to_sign)
             .replace('+', "%2B")
             .replace('/', "%2F")
             .replace('=', "%3D");
