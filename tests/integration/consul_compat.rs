@@ -53,12 +53,7 @@ fn a_snapshot_saved_from_a_live_server_reads_and_verifies() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kvs = v["Stats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Name"] == "KVS")
-        .unwrap();
+    let kvs = util::find(&v["Stats"], "Name", "KVS");
     assert_eq!(kvs["Count"], 25);
     let theirs = server.cli_ok(&["snapshot", "inspect", snap.to_str().unwrap()]);
     let mine = util::local(&["inspect", "--format", "legacy", snap.to_str().unwrap()]);

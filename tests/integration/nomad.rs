@@ -486,12 +486,7 @@ fn trend_follows_nomad_types_and_refuses_mixed_products() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     validate("trend.schema.json", &doc);
     assert_eq!(doc["snapshots"][0]["path"], "testdata/nomad.snap");
-    let eval = doc["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "Eval")
-        .unwrap();
+    let eval = util::find(&doc["types"], "name", "Eval");
     assert_eq!(
         (eval["first_count"].as_u64(), eval["last_count"].as_u64()),
         (Some(2), Some(3))

@@ -120,6 +120,15 @@ pub fn assert_fixture(name: &str, generated: &[u8], example: &str) {
     );
 }
 
+/// The element of the JSON array `list` whose `field` is `value` (the first, if several).
+pub fn find<'a>(list: &'a serde_json::Value, field: &str, value: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[field] == value)
+        .unwrap_or_else(|| panic!("no element with {field} {value:?} in {list}"))
+}
+
 /// Path of a file in testdata/.
 pub fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -374,12 +374,7 @@ fn trend_follows_vault_key_prefixes_over_time() {
                 (c + 1, s + m.len() as u64)
             })
     };
-    let tokens = doc["kv_prefixes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "sys/token")
-        .unwrap();
+    let tokens = util::find(&doc["kv_prefixes"], "name", "sys/token");
     let (f, l) = (at(&old, "sys/token"), at(&grown, "sys/token"));
     assert_eq!(tokens["first_count"].as_u64(), Some(f.0));
     assert_eq!(tokens["last_count"].as_u64(), Some(l.0));
