@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use crate::util;
 use crate::util::consul::{self, Options, Server};
-use crate::util::emulators::{azurite, bare_process, moto, Moto};
+use crate::util::emulators::{an_invalid_body_is_refused, azurite, bare_process, moto, Moto};
 use crate::util::proxy::{Fault, FaultProxy};
 use crate::util::text;
 
@@ -185,25 +185,12 @@ fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
         "{log}"
     );
 
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot at all".to_vec()),
+    an_invalid_body_is_refused(
+        &proxy,
+        || agent_once(&via, &m.endpoint, "backups", &[]),
+        || m.cmd(),
+        "s3://backups/manual/x.snap",
     );
-    let out = agent_once(&via, &m.endpoint, "backups", &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("not valid, nothing was kept"));
-    let out = m
-        .cmd()
-        .args([
-            "save",
-            "-http-addr",
-            &via,
-            "-o",
-            "s3://backups/manual/x.snap",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(keys(&m, "backups").is_empty());
     assert!(pending_uploads(&m, "backups").is_empty());
 
@@ -657,21 +644,18 @@ fn the_agent_writes_to_azure_blob_storage() {
     assert!(text(&out.stderr).contains(&format!("removed {}", first[0])));
     // An invalid snapshot leaves no blob (its uncommitted blocks are never visible).
     let proxy = FaultProxy::start(server.http_port());
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot".to_vec()),
+    let via = format!("http://{}", proxy.addr());
+    an_invalid_body_is_refused(
+        &proxy,
+        || {
+            az.cmd()
+                .args(["agent", "--once", "-http-addr", &via])
+                .args(["-azure-blob-container-name", "backups"])
+                .output()
+                .unwrap()
+        },
+        || az.cmd(),
+        "az://backups/manual/x.snap",
     );
-    let out = az
-        .cmd()
-        .args([
-            "agent",
-            "--once",
-            "-http-addr",
-            &format!("http://{}", proxy.addr()),
-        ])
-        .args(["-azure-blob-container-name", "backups"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert_eq!(listed(), now);
 }

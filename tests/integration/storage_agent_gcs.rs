@@ -13,7 +13,7 @@ use snapinspect::live::storage::{Storage, StorageOptions};
 use snapinspect::live::upload::PART_SIZE;
 
 use crate::util::consul::{self, Options, Server};
-use crate::util::emulators::{fake_gcs, FakeGcs};
+use crate::util::emulators::{an_invalid_body_is_refused, fake_gcs, FakeGcs};
 use crate::util::proxy::{Fault, FaultProxy};
 use crate::util::text;
 
@@ -242,25 +242,12 @@ fn an_invalid_snapshot_leaves_no_gcs_object() {
     assert_ne!(out.status.code(), Some(0), "{log}");
     assert_eq!(names(&gcs, "backups"), Vec::<String>::new(), "{log}");
 
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot at all".to_vec()),
+    an_invalid_body_is_refused(
+        &proxy,
+        || agent_once(&gcs, &via, "backups", &[]),
+        || gcs.cmd(),
+        "gs://backups/manual/x.snap",
     );
-    let out = agent_once(&gcs, &via, "backups", &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("not valid, nothing was kept"));
-    let out = gcs
-        .cmd()
-        .args([
-            "save",
-            "-http-addr",
-            &via,
-            "-o",
-            "gs://backups/manual/x.snap",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(names(&gcs, "backups").is_empty());
 
     proxy.clear();

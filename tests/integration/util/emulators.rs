@@ -179,6 +179,30 @@ pub fn bare_process() -> StdCommand {
     c
 }
 
+/// Through `proxy` (in front of Consul) answering `/v1/snapshot` with a body that is not a
+/// snapshot: `agent_once()` exits 3 saying nothing was kept, and `save -o url` run by `cmd()`
+/// exits 3. What each store then holds is for the caller to check.
+pub fn an_invalid_body_is_refused(
+    proxy: &super::proxy::FaultProxy,
+    agent_once: impl Fn() -> std::process::Output,
+    cmd: impl Fn() -> Command,
+    url: &str,
+) {
+    proxy.set(
+        "/v1/snapshot",
+        super::proxy::Fault::Status(200, b"not a snapshot at all".to_vec()),
+    );
+    let out = agent_once();
+    assert_eq!(out.status.code(), Some(3), "{}", super::text(&out.stderr));
+    assert!(super::text(&out.stderr).contains("not valid, nothing was kept"));
+    let via = format!("http://{}", proxy.addr());
+    let out = cmd()
+        .args(["save", "-http-addr", &via, "-o", url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", super::text(&out.stderr));
+}
+
 /// Azurite's development account.
 pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
 /// Azurite's development account key (public, from Microsoft's Azurite documentation).
