@@ -195,11 +195,7 @@ fn save_needs_acl_write_and_the_printed_policy_is_enough() {
 
 #[test]
 fn connection_refused_is_one_clear_line() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = consul::free_port();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.snap");
     let r = Command::cargo_bin("snapinspect")

@@ -3,7 +3,6 @@
 //! one server per test on a free loopback port. Without moto the tests say so and pass, unless
 //! `SNAPINSPECT_REQUIRE_EMULATORS` demands it.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -234,11 +233,7 @@ fn a_missing_object_or_bucket_is_one_line_naming_the_url_and_exit_4() {
 #[test]
 fn an_unreachable_endpoint_fails_within_the_deadline() {
     // Nothing listens on this port: connecting is refused, retried briefly, then exit 4.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = util::consul::free_port();
     let mut c = Command::cargo_bin("snapinspect").unwrap();
     c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
         .env("AWS_ACCESS_KEY_ID", "testing")
