@@ -60,6 +60,19 @@ fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Outpu
         .unwrap()
 }
 
+/// `agent` with `args`, saving to the bucket `backups` on moto by flags, its standard error
+/// written to `log`.
+fn spawn_agent(args: &[&str], m: &Moto, log: &tempfile::NamedTempFile) -> std::process::Child {
+    bare()
+        .arg("agent")
+        .args(args)
+        .args(s3_flags("backups", &m.endpoint))
+        .stdout(std::process::Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap()
+}
+
 /// The keys in `bucket` (moto's ListObjectsV2 takes unsigned requests).
 fn keys(m: &Moto, bucket: &str) -> Vec<String> {
     let xml = m.get(&format!("{bucket}?list-type=2"));
@@ -388,14 +401,12 @@ fn a_signal_during_the_upload_aborts_it() {
     let proxy = FaultProxy::start(server.http_port());
     proxy.set("/v1/snapshot", Fault::Stall(9 << 20));
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = bare()
-        .args(["agent", "--once", "--no-lock", "--no-register"])
-        .args(["-http-addr", &format!("http://{}", proxy.addr())])
-        .args(s3_flags("backups", &m.endpoint))
-        .stdout(std::process::Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
+    let via = format!("http://{}", proxy.addr());
+    let mut child = spawn_agent(
+        &["--once", "--no-lock", "--no-register", "-http-addr", &via],
+        &m,
+        &log,
+    );
     // The stall holds the download after 9 MiB: wait for the upload to have started.
     let start = std::time::Instant::now();
     while pending_uploads(&m, "backups").is_empty() {
@@ -550,15 +561,14 @@ fn the_daemon_rotates_objects_on_schedule() {
     let Some((server, m)) = setup() else { return };
     m.bucket("backups");
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = bare()
-        .args(["agent", "-http-addr", &server.http_addr()])
-        .args(util::AGENT_SCHEDULE)
-        .args(["-retain", "2"])
-        .args(s3_flags("backups", &m.endpoint))
-        .stdout(std::process::Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
+    let addr = server.http_addr();
+    let args = [
+        &["-http-addr", &addr][..],
+        &util::AGENT_SCHEDULE,
+        &["-retain", "2"],
+    ]
+    .concat();
+    let mut child = spawn_agent(&args, &m, &log);
     let start = std::time::Instant::now();
     let saves = || {
         std::fs::read_to_string(log.path())
