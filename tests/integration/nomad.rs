@@ -80,12 +80,7 @@ fn verify_says_ok_and_names_the_product() {
 
 #[test]
 fn verify_dir_mixes_consul_nomad_and_vault() {
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["all.snap", "nomad.snap", "vault.snap"] {
-        std::fs::copy(util::testdata(name), dir.path().join(name)).unwrap();
-    }
-    let (code, out, err) = run(&["verify", dir.path().to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
+    let out = util::verify_copies_of(&["all.snap", "nomad.snap", "vault.snap"]);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[0].starts_with("OK ") && lines[0].contains("all.snap"),

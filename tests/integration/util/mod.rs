@@ -129,6 +129,18 @@ pub fn find<'a>(list: &'a serde_json::Value, field: &str, value: &str) -> &'a se
         .unwrap_or_else(|| panic!("no element with {field} {value:?} in {list}"))
 }
 
+/// `verify` of a directory holding copies of the testdata snapshots `names`, which must
+/// exit 0: its report.
+pub fn verify_copies_of(names: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for name in names {
+        std::fs::copy(testdata(name), dir.path().join(name)).unwrap();
+    }
+    let (code, out, err) = run(&["verify", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    out
+}
+
 /// Path of a file in testdata/.
 pub fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -42,12 +42,7 @@ fn verify_says_ok_with_the_entry_count() {
 
 #[test]
 fn verify_dir_mixes_consul_and_vault() {
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["all.snap", "vault.snap"] {
-        std::fs::copy(util::testdata(name), dir.path().join(name)).unwrap();
-    }
-    let (code, out, err) = run(&["verify", dir.path().to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
+    let out = util::verify_copies_of(&["all.snap", "vault.snap"]);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[0].starts_with("OK ") && lines[0].contains("all.snap"),
