@@ -24,6 +24,16 @@ fn setup() -> Option<(Server, Moto)> {
     Some((Server::start(&bin, Options::default()), m))
 }
 
+/// A Consul server holding about 10 MiB (a snapshot of more than one upload part) behind a
+/// fault proxy, and moto with the bucket `backups`; or `None` after a loud note.
+fn large_behind_a_proxy() -> Option<(Server, Moto, FaultProxy)> {
+    let (server, m) = setup()?;
+    m.bucket("backups");
+    server.fill(10);
+    let proxy = FaultProxy::start(server.http_port());
+    Some((server, m, proxy))
+}
+
 /// snapinspect with no AWS variables at all: everything comes from the flags given.
 fn bare() -> Command {
     let mut c = bare_process();
@@ -181,10 +191,9 @@ fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
 /// not a snapshot at all, and for `save -o s3://`.
 #[test]
 fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
-    let Some((server, m)) = setup() else { return };
-    m.bucket("backups");
-    server.fill(10);
-    let proxy = FaultProxy::start(server.http_port());
+    let Some((_server, m, proxy)) = large_behind_a_proxy() else {
+        return;
+    };
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)
     proxy.set("/v1/snapshot", Fault::Cut(cut_at));
@@ -395,10 +404,9 @@ fn conflicting_or_unsupported_destinations_are_usage_errors() {
 /// seconds and aborts the upload, leaving no object and no pending multipart upload.
 #[test]
 fn a_signal_during_the_upload_aborts_it() {
-    let Some((server, m)) = setup() else { return };
-    m.bucket("backups");
-    server.fill(10);
-    let proxy = FaultProxy::start(server.http_port());
+    let Some((_server, m, proxy)) = large_behind_a_proxy() else {
+        return;
+    };
     proxy.set("/v1/snapshot", Fault::Stall(9 << 20));
     let log = tempfile::NamedTempFile::new().unwrap();
     let via = format!("http://{}", proxy.addr());
