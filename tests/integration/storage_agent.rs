@@ -316,40 +316,26 @@ fn save_to_a_url_then_verify_and_restore_it() {
     let v = verify(&m, "s3://snaps/dc1/");
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
     server.put("/v1/kv/after", "2");
-    let out = m
-        .cmd()
-        .args(["restore", "--dry-run", "-http-addr", &server.http_addr()])
-        .arg("s3://snaps/dc1/a.snap")
-        .output()
-        .unwrap();
+    let addr = server.http_addr();
+    let restore = |flags: &[&str], url: &str| {
+        m.cmd()
+            .arg("restore")
+            .args(flags)
+            .args(["-http-addr", &addr, url])
+            .output()
+            .unwrap()
+    };
+    let out = restore(&["--dry-run"], "s3://snaps/dc1/a.snap");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("Would restore s3://snaps/dc1/a.snap to "));
-    let out = m
-        .cmd()
-        .args([
-            "restore",
-            "-http-addr",
-            &server.http_addr(),
-            "s3://snaps/dc1/a.snap",
-        ])
-        .output()
-        .unwrap();
+    let out = restore(&[], "s3://snaps/dc1/a.snap");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let got = ureq::get(&format!("{}/v1/kv/after", server.http_addr())).call();
     assert!(
         matches!(got, Err(ureq::Error::Status(404, _))),
         "the restore brought back the state without the later key"
     );
-    let out = m
-        .cmd()
-        .args([
-            "restore",
-            "-http-addr",
-            &server.http_addr(),
-            "s3://snaps/dc1/none.snap",
-        ])
-        .output()
-        .unwrap();
+    let out = restore(&[], "s3://snaps/dc1/none.snap");
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out.stderr).contains("no such object"));
 }
