@@ -120,15 +120,7 @@ fn the_fixture_has_what_the_comparison_needs() {
     // Links resolved as the API resolves them: a renamed policy shows its new name, links to
     // deleted policies and roles are dropped, identities and expirations are there.
     let tokens = golden("tokens.json");
-    let by_desc = |d: &str| {
-        tokens
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["Description"] == d)
-            .unwrap()
-            .clone()
-    };
+    let by_desc = |d: &str| util::find(&tokens, "Description", d).clone();
     assert_eq!(
         by_desc("linked before a rename")["Policies"][0]["Name"],
         "dns-read"

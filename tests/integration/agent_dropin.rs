@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::util::consul::{acl_server, Server, MASTER};
+use crate::util::text;
 use assert_cmd::Command;
 
 /// Runs snapinspect against `server` (with the master token), or against nothing.
@@ -28,10 +29,6 @@ fn run(server: Option<&Server>, args: &[&str]) -> Output {
             .env_remove("CONSUL_HTTP_TOKEN"),
     };
     c.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util;
 use crate::util::consul::{acl_server, Server, MASTER};
 use crate::util::proxy::{Fault, FaultProxy};
 
@@ -39,16 +40,7 @@ impl Agent {
         let child = Process::new(env!("CARGO_BIN_EXE_snapinspect"))
             .args(["agent", "--dir"])
             .arg(dir)
-            .args([
-                "--interval",
-                "2s",
-                "--check-ttl",
-                "3s",
-                "--session-ttl",
-                "10s",
-                "--lock-delay",
-                "1s",
-            ])
+            .args(util::AGENT_SCHEDULE)
             .args(extra)
             .env("CONSUL_HTTP_ADDR", addr)
             .env("CONSUL_HTTP_TOKEN", MASTER)
@@ -80,21 +72,10 @@ impl Agent {
     }
 
     fn term(&mut self) -> (std::process::ExitStatus, Duration) {
-        Process::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
         let start = Instant::now();
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return (s, start.elapsed());
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "the agent ignored SIGTERM\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        match util::terminate(&mut self.child, Duration::from_secs(10)) {
+            Some(s) => (s, start.elapsed()),
+            None => panic!("the agent ignored SIGTERM\n{}", self.log()),
         }
     }
 }

@@ -6,16 +6,6 @@ use crate::util;
 use std::path::Path;
 
 use crate::util::consul::{self, Options, Server};
-use assert_cmd::Command;
-
-fn ours(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("snapinspect")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn legacy_inspect_equals_consul_1_8_7_byte_for_byte() {
@@ -28,7 +18,7 @@ fn legacy_inspect_equals_consul_1_8_7_byte_for_byte() {
             .output()
             .unwrap();
         assert!(theirs.status.success());
-        let mine = ours(&["inspect", "--format", "legacy", file.to_str().unwrap()]);
+        let mine = util::local(&["inspect", "--format", "legacy", file.to_str().unwrap()]);
         assert_eq!(mine.status.code(), Some(0));
         assert_eq!(
             String::from_utf8_lossy(&mine.stdout),
@@ -55,7 +45,7 @@ fn a_snapshot_saved_from_a_live_server_reads_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("live.snap");
     server.cli_ok(&["snapshot", "save", snap.to_str().unwrap()]);
-    let out = ours(&["inspect", "--format", "json", snap.to_str().unwrap()]);
+    let out = util::local(&["inspect", "--format", "json", snap.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -63,17 +53,12 @@ fn a_snapshot_saved_from_a_live_server_reads_and_verifies() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kvs = v["Stats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Name"] == "KVS")
-        .unwrap();
+    let kvs = util::find(&v["Stats"], "Name", "KVS");
     assert_eq!(kvs["Count"], 25);
     let theirs = server.cli_ok(&["snapshot", "inspect", snap.to_str().unwrap()]);
-    let mine = ours(&["inspect", "--format", "legacy", snap.to_str().unwrap()]);
+    let mine = util::local(&["inspect", "--format", "legacy", snap.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&mine.stdout), theirs);
-    let verify = ours(&["verify", "--strict", snap.to_str().unwrap()]);
+    let verify = util::local(&["verify", "--strict", snap.to_str().unwrap()]);
     assert_eq!(
         verify.status.code(),
         Some(0),
@@ -88,7 +73,7 @@ fn consul_accepts_what_we_write() {
     let dir = tempfile::tempdir().unwrap();
     // A generated snapshot passes Consul's own archive checks.
     let generated = dir.path().join("generated.snap");
-    let g = ours(&[
+    let g = util::local(&[
         "generate",
         "--size",
         "4MiB",

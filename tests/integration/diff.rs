@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use crate::util;
 use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
 
@@ -68,12 +69,7 @@ fn identical_snapshots_exit_zero() {
     ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let kvs = v["summary"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["type"] == "KVS")
-        .unwrap();
+    let kvs = util::find(&v["summary"], "type", "KVS");
     assert_eq!(kvs["added"], 3000);
     assert_eq!(kvs["unchanged"], 3);
 }
@@ -246,12 +242,7 @@ fn the_changes_made_to_a_real_consul_are_exactly_what_diff_reports() {
     // The server's own network coordinate may be refreshed between two saves; it is not one
     // of the changes made here.
     got.retain(|(_, id)| !id.starts_with("CoordinateBatchUpdate:"));
-    let policy_id = v["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "ACLPolicy")
-        .unwrap()["id"]
+    let policy_id = util::find(&v["changes"], "type", "ACLPolicy")["id"]
         .as_str()
         .unwrap()
         .to_string();

@@ -10,11 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::consul::{self, acl_server, MASTER};
 use crate::util::proxy::{Fault, FaultProxy};
+use crate::util::text;
 use assert_cmd::Command;
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// snapinspect with a clean Consul environment plus `env`.
 fn cmd(env: &[(&str, &str)], args: &[&str]) -> Command {
@@ -127,21 +124,8 @@ fn save_under_faults_ends_in_a_clear_error_never_a_stall() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Process::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
     let signalled = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(5),
-            "save ignored SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = util::terminate(&mut child, Duration::from_secs(5)).expect("save ignored SIGTERM");
     assert!(
         signalled.elapsed() < Duration::from_secs(2),
         "{:?}",

@@ -4,17 +4,10 @@
 use crate::util;
 
 use std::io::Write;
-use std::path::Path;
 
 use flate2::write::GzEncoder;
 
-use crate::util::{run_measured, RSS_LIMIT_KB};
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.to_str().unwrap().to_string()
-}
+use crate::util::{run_measured, write_file, RSS_LIMIT_KB};
 
 /// A .snap whose state.bin is `state`, with matching hashes and Size.
 fn snap_with_state(state: &[u8]) -> Vec<u8> {
@@ -50,7 +43,7 @@ fn records_claiming_four_gib_fail_cleanly_in_little_memory() {
         state.push(2); // a KVS record
         state.extend_from_slice(&claim);
         state.extend_from_slice(&[0xa1, b'x', 0x01, 0x02]);
-        let path = write(
+        let path = write_file(
             dir.path(),
             &format!("{what}.snap"),
             &snap_with_state(&state),
@@ -75,7 +68,7 @@ fn deep_nesting_is_walked_without_recursion() {
     state.push(2);
     state.extend(std::iter::repeat_n(0x91u8, 1_000_000));
     state.push(0xc0);
-    let path = write(dir.path(), "deep.snap", &snap_with_state(&state));
+    let path = write_file(dir.path(), "deep.snap", &snap_with_state(&state));
     // The structure is valid msgpack: the walk accepts it; decoding it for the KV breakdown
     // stops at the depth limit instead of overflowing the stack.
     let (code, err, rss) = run_measured(&["inspect", "--kvdetails", &path]);
@@ -104,7 +97,7 @@ fn tar_header_claiming_sixteen_gib_in_a_tiny_gzip() {
     tar.extend_from_slice(&[0x81; 100]);
     let gz = util::gzip(&tar);
     assert!(gz.len() < 1024, "{} bytes", gz.len());
-    let path = write(dir.path(), "claim.snap", &gz);
+    let path = write_file(dir.path(), "claim.snap", &gz);
     let (code, err, rss) = run_measured(&[&path]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("unexpected EOF"), "{err}");
@@ -133,7 +126,7 @@ fn decompression_bomb_is_streamed_in_constant_memory() {
     let dir = tempfile::tempdir().unwrap();
     let b = bomb(16);
     assert!(b.len() < 20 << 20, "{} bytes", b.len());
-    let path = write(dir.path(), "bomb.snap", &b);
+    let path = write_file(dir.path(), "bomb.snap", &b);
     // With --max-size the read stops early.
     let (code, err, rss) = run_measured(&["inspect", "--max-size", "104857600", &path]);
     assert_eq!(code, 3, "{err}");

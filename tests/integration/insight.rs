@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 use base64::Engine;
 
+use crate::util;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -85,13 +87,7 @@ fn top_five_kv_values_match_consuls_kv_export() {
 #[test]
 fn catalog_breakdowns_sum_to_the_register_total() {
     let v = details_json("testdata/large.snap", &[]);
-    let register = v["inspect"]["Stats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Name"] == "Register")
-        .unwrap()
-        .clone();
+    let register = util::find(&v["inspect"]["Stats"], "Name", "Register").clone();
     let total_bytes = register["Sum"].as_u64().unwrap();
     let total_count = register["Count"].as_u64().unwrap();
     let nodes = v["details"]["nodes"].as_array().unwrap();

@@ -5,6 +5,7 @@ use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::consul::{self, Options, Server};
+use crate::util::text;
 use assert_cmd::Command;
 
 const MASTER: &str = "4c1e5e2a-0000-4000-8000-00000000abcd";
@@ -33,10 +34,6 @@ fn snapinspect(server: &Server, token: Option<&str>, args: &[&str]) -> std::proc
         c.env("CONSUL_HTTP_TOKEN", t);
     }
     c.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Creates a policy from HCL rules and a token linked to it; returns the token's SecretID.
@@ -198,11 +195,7 @@ fn save_needs_acl_write_and_the_printed_policy_is_enough() {
 
 #[test]
 fn connection_refused_is_one_clear_line() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = consul::free_port();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.snap");
     let r = Command::cargo_bin("snapinspect")
@@ -329,10 +322,7 @@ impl AgentProc {
     }
 
     fn signal(&self, sig: &str) {
-        Process::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        crate::util::signal(self.child.id(), sig);
     }
 }
 

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::util;
+use crate::util::text;
 
 fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = assert_cmd::Command::cargo_bin("snapinspect")
@@ -20,10 +21,6 @@ fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
         out.stdout,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn snap(name: &str) -> String {

@@ -5,8 +5,9 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::util::{run, schema, schema_errors};
 
 const SNAPS: [&str; 4] = [
     "testdata/all.snap",
@@ -19,20 +20,6 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("snapinspect")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
 /// Runs a command that exits 0 or 1 (a finding) and parses its JSON.
 fn json(args: &[&str]) -> Value {
     let (code, out, err) = run(args);
@@ -40,19 +27,10 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
 }
 
-fn schema(file: &str) -> Value {
-    let text = std::fs::read_to_string(root().join("docs").join(file)).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Validates `doc` against docs/`file` and checks that it starts with the schema's id.
 fn check(file: &str, doc: &Value, what: &str) {
     let s = schema(file);
-    let v = jsonschema::validator_for(&s).unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
+    let errors = schema_errors(&s, doc);
     assert!(errors.is_empty(), "{what} against {file}: {errors:#?}");
     let id = s["$id"].as_str().unwrap();
     assert_eq!(doc["schema"], id, "{what}");

@@ -3,31 +3,12 @@
 //! one server per test on a free loopback port. Without moto the tests say so and pass, unless
 //! `SNAPINSPECT_REQUIRE_EMULATORS` demands it.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
 use crate::util;
 use crate::util::emulators::moto;
-
-/// snapinspect on local files, from the project's root.
-fn local(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("snapinspect")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// all.snap with one byte of its state flipped (inside the gzip stream: a CRC or hash failure).
-fn corrupt() -> Vec<u8> {
-    let mut b = std::fs::read(util::testdata("all.snap")).unwrap();
-    let mid = b.len() / 2;
-    b[mid] ^= 0x55;
-    b
-}
 
 #[test]
 fn inspect_of_an_object_is_byte_for_byte_the_local_one() {
@@ -37,7 +18,7 @@ fn inspect_of_an_object_is_byte_for_byte_the_local_one() {
         m.put("snaps", name, &std::fs::read(util::testdata(name)).unwrap());
         for extra in [&[][..], &["--format", "json"][..], &["--kvdetails"][..]] {
             let path = format!("testdata/{name}");
-            let want = local(&[&["inspect"][..], extra, &[path.as_str()]].concat());
+            let want = util::local(&[&["inspect"][..], extra, &[path.as_str()]].concat());
             assert!(want.status.success());
             let url = format!("s3://snaps/{name}");
             let got = m
@@ -103,9 +84,10 @@ fn verify_a_prefix_lists_its_snap_objects_and_names_the_corrupt_one() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let want: serde_json::Value =
-        serde_json::from_slice(&local(&["verify", "--format", "json", "testdata/kv.snap"]).stdout)
-            .unwrap();
+    let want: serde_json::Value = serde_json::from_slice(
+        &util::local(&["verify", "--format", "json", "testdata/kv.snap"]).stdout,
+    )
+    .unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&got), keys(&want));
     let files = got["files"].as_array().unwrap();
@@ -115,7 +97,7 @@ fn verify_a_prefix_lists_its_snap_objects_and_names_the_corrupt_one() {
     assert_eq!(files[0]["file_bytes"], kv.len() as u64);
 
     // One corrupt object: exit 3, and the FAIL line names it.
-    m.put("snaps", "backups/zz-bad.snap", &corrupt());
+    m.put("snaps", "backups/zz-bad.snap", &util::corrupt_all_snap());
     let out = m
         .cmd()
         .args(["verify", "s3://snaps/backups/"])
@@ -164,7 +146,7 @@ fn decode_scan_diff_and_trend_read_objects() {
         (vec!["acl", "tokens"], "s3://snaps/all.snap"),
     ] {
         let local_path = url.replace("s3://snaps/", "testdata/");
-        let want = local(&[&args[..], &[local_path.as_str()]].concat());
+        let want = util::local(&[&args[..], &[local_path.as_str()]].concat());
         let got = m.cmd().args(&args).arg(url).output().unwrap();
         assert_eq!(got.status.code(), want.status.code(), "{args:?} {url}");
         assert_eq!(
@@ -251,11 +233,7 @@ fn a_missing_object_or_bucket_is_one_line_naming_the_url_and_exit_4() {
 #[test]
 fn an_unreachable_endpoint_fails_within_the_deadline() {
     // Nothing listens on this port: connecting is refused, retried briefly, then exit 4.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = util::consul::free_port();
     let mut c = Command::cargo_bin("snapinspect").unwrap();
     c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
         .env("AWS_ACCESS_KEY_ID", "testing")

@@ -7,17 +7,15 @@
 
 use std::process::{Command, Output};
 
+use crate::util;
 use crate::util::consul::{self, Options, Server};
-use crate::util::emulators::{azurite, moto, Moto};
+use crate::util::emulators::{an_invalid_body_is_refused, azurite, bare_process, moto, Moto};
 use crate::util::proxy::{Fault, FaultProxy};
+use crate::util::text;
 
 /// Recognisable keys: moto takes any, and neither may ever be printed.
 const KEY_ID: &str = "AKIASNAPINSPECTTEST1";
 const SECRET: &str = "sEcReT/snapinspect+never+printed0000000";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A Consul server (no ACLs) and a moto server, or `None` after a loud note.
 fn setup() -> Option<(Server, Moto)> {
@@ -26,21 +24,38 @@ fn setup() -> Option<(Server, Moto)> {
     Some((Server::start(&bin, Options::default()), m))
 }
 
+/// A Consul server holding about 10 MiB (a snapshot of more than one upload part) behind a
+/// fault proxy, and moto with the bucket `backups`; or `None` after a loud note.
+fn large_behind_a_proxy() -> Option<(Server, Moto, FaultProxy)> {
+    let (server, m) = setup()?;
+    m.bucket("backups");
+    server.fill(10);
+    let proxy = FaultProxy::start(server.http_port());
+    Some((server, m, proxy))
+}
+
 /// snapinspect with no AWS variables at all: everything comes from the flags given.
 fn bare() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_snapinspect"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = bare_process();
     c.env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("CONSUL_HTTP_TOKEN")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy");
+        .env_remove("CONSUL_HTTP_TOKEN");
     c
+}
+
+/// The flags that name `bucket` on the moto at `endpoint`, and the keys.
+fn s3_flags<'a>(bucket: &'a str, endpoint: &'a str) -> [&'a str; 10] {
+    [
+        "-aws-s3-bucket",
+        bucket,
+        "-aws-s3-region",
+        "us-east-1",
+        "-aws-s3-endpoint",
+        endpoint,
+        "-aws-access-key-id",
+        KEY_ID,
+        "-aws-secret-access-key",
+        SECRET,
+    ]
 }
 
 /// `agent --once` (with the leader lock and the catalog registration, as a cron job runs it)
@@ -48,26 +63,29 @@ fn bare() -> Command {
 fn agent_once(addr: &str, endpoint: &str, bucket: &str, extra: &[&str]) -> Output {
     bare()
         .args(["agent", "--once", "-http-addr", addr])
-        .args(["-aws-s3-bucket", bucket, "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", endpoint, "-aws-s3-force-path-style"])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
+        .args(s3_flags(bucket, endpoint))
+        .arg("-aws-s3-force-path-style")
         .args(extra)
         .output()
         .unwrap()
 }
 
+/// `agent` with `args`, saving to the bucket `backups` on moto by flags, its standard error
+/// written to `log`.
+fn spawn_agent(args: &[&str], m: &Moto, log: &tempfile::NamedTempFile) -> std::process::Child {
+    bare()
+        .arg("agent")
+        .args(args)
+        .args(s3_flags("backups", &m.endpoint))
+        .stdout(std::process::Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap()
+}
+
 /// The keys in `bucket` (moto's ListObjectsV2 takes unsigned requests).
 fn keys(m: &Moto, bucket: &str) -> Vec<String> {
-    let xml = ureq::get(&format!("{}/{bucket}?list-type=2", m.endpoint))
-        .call()
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let xml = m.get(&format!("{bucket}?list-type=2"));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let mut keys: Vec<String> = doc
         .descendants()
@@ -80,11 +98,7 @@ fn keys(m: &Moto, bucket: &str) -> Vec<String> {
 
 /// The multipart uploads still pending in `bucket` (ListMultipartUploads).
 fn pending_uploads(m: &Moto, bucket: &str) -> Vec<String> {
-    let xml = ureq::get(&format!("{}/{bucket}?uploads", m.endpoint))
-        .call()
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let xml = m.get(&format!("{bucket}?uploads"));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name("Upload"))
@@ -171,33 +185,15 @@ fn agent_once_leaves_one_verified_object_and_retain_keeps_the_newest() {
     assert!(pending_uploads(&m, "backups").is_empty());
 }
 
-/// Writes about 10 MiB of incompressible KV values, so the snapshot spans more than one part.
-fn fill(server: &Server, mib: usize) {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for i in 0..mib * 2 {
-        let mut v = vec![0u8; 512 * 1024 - 1024];
-        for b in v.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        ureq::put(&format!("{}/v1/kv/bulk/{i}", server.http_addr()))
-            .send_bytes(&v)
-            .unwrap();
-    }
-}
-
 /// A snapshot cut after its first 8 MiB part was uploaded (the fault proxy between Consul and
 /// the agent) is invalid: the agent fails, and the bucket has no object and no pending
 /// multipart upload (the upload was aborted, its parts discarded). The same for a body that is
 /// not a snapshot at all, and for `save -o s3://`.
 #[test]
 fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
-    let Some((server, m)) = setup() else { return };
-    m.bucket("backups");
-    fill(&server, 10);
-    let proxy = FaultProxy::start(server.http_port());
+    let Some((_server, m, proxy)) = large_behind_a_proxy() else {
+        return;
+    };
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)
     proxy.set("/v1/snapshot", Fault::Cut(cut_at));
@@ -211,25 +207,12 @@ fn an_invalid_snapshot_leaves_no_object_and_no_pending_upload() {
         "{log}"
     );
 
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot at all".to_vec()),
+    an_invalid_body_is_refused(
+        &proxy,
+        || agent_once(&via, &m.endpoint, "backups", &[]),
+        || m.cmd(),
+        "s3://backups/manual/x.snap",
     );
-    let out = agent_once(&via, &m.endpoint, "backups", &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("not valid, nothing was kept"));
-    let out = m
-        .cmd()
-        .args([
-            "save",
-            "-http-addr",
-            &via,
-            "-o",
-            "s3://backups/manual/x.snap",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(keys(&m, "backups").is_empty());
     assert!(pending_uploads(&m, "backups").is_empty());
 
@@ -333,40 +316,26 @@ fn save_to_a_url_then_verify_and_restore_it() {
     let v = verify(&m, "s3://snaps/dc1/");
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
     server.put("/v1/kv/after", "2");
-    let out = m
-        .cmd()
-        .args(["restore", "--dry-run", "-http-addr", &server.http_addr()])
-        .arg("s3://snaps/dc1/a.snap")
-        .output()
-        .unwrap();
+    let addr = server.http_addr();
+    let restore = |flags: &[&str], url: &str| {
+        m.cmd()
+            .arg("restore")
+            .args(flags)
+            .args(["-http-addr", &addr, url])
+            .output()
+            .unwrap()
+    };
+    let out = restore(&["--dry-run"], "s3://snaps/dc1/a.snap");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("Would restore s3://snaps/dc1/a.snap to "));
-    let out = m
-        .cmd()
-        .args([
-            "restore",
-            "-http-addr",
-            &server.http_addr(),
-            "s3://snaps/dc1/a.snap",
-        ])
-        .output()
-        .unwrap();
+    let out = restore(&[], "s3://snaps/dc1/a.snap");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let got = ureq::get(&format!("{}/v1/kv/after", server.http_addr())).call();
     assert!(
         matches!(got, Err(ureq::Error::Status(404, _))),
         "the restore brought back the state without the later key"
     );
-    let out = m
-        .cmd()
-        .args([
-            "restore",
-            "-http-addr",
-            &server.http_addr(),
-            "s3://snaps/dc1/none.snap",
-        ])
-        .output()
-        .unwrap();
+    let out = restore(&[], "s3://snaps/dc1/none.snap");
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out.stderr).contains("no such object"));
 }
@@ -421,27 +390,17 @@ fn conflicting_or_unsupported_destinations_are_usage_errors() {
 /// seconds and aborts the upload, leaving no object and no pending multipart upload.
 #[test]
 fn a_signal_during_the_upload_aborts_it() {
-    let Some((server, m)) = setup() else { return };
-    m.bucket("backups");
-    fill(&server, 10);
-    let proxy = FaultProxy::start(server.http_port());
+    let Some((_server, m, proxy)) = large_behind_a_proxy() else {
+        return;
+    };
     proxy.set("/v1/snapshot", Fault::Stall(9 << 20));
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = bare()
-        .args(["agent", "--once", "--no-lock", "--no-register"])
-        .args(["-http-addr", &format!("http://{}", proxy.addr())])
-        .args(["-aws-s3-bucket", "backups", "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", &m.endpoint])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
+    let via = format!("http://{}", proxy.addr());
+    let mut child = spawn_agent(
+        &["--once", "--no-lock", "--no-register", "-http-addr", &via],
+        &m,
+        &log,
+    );
     // The stall holds the download after 9 MiB: wait for the upload to have started.
     let start = std::time::Instant::now();
     while pending_uploads(&m, "backups").is_empty() {
@@ -453,21 +412,8 @@ fn a_signal_during_the_upload_aborts_it() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(10),
-            "SIGTERM ignored"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status =
+        util::terminate(&mut child, std::time::Duration::from_secs(10)).expect("SIGTERM ignored");
     let text = std::fs::read_to_string(log.path()).unwrap();
     assert!(!status.success(), "{text}");
     assert!(keys(&m, "backups").is_empty(), "{text}");
@@ -609,29 +555,14 @@ fn the_daemon_rotates_objects_on_schedule() {
     let Some((server, m)) = setup() else { return };
     m.bucket("backups");
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = bare()
-        .args(["agent", "-http-addr", &server.http_addr()])
-        .args([
-            "--interval",
-            "2s",
-            "--check-ttl",
-            "3s",
-            "--session-ttl",
-            "10s",
-        ])
-        .args(["--lock-delay", "1s", "-retain", "2"])
-        .args(["-aws-s3-bucket", "backups", "-aws-s3-region", "us-east-1"])
-        .args(["-aws-s3-endpoint", &m.endpoint])
-        .args([
-            "-aws-access-key-id",
-            KEY_ID,
-            "-aws-secret-access-key",
-            SECRET,
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
+    let addr = server.http_addr();
+    let args = [
+        &["-http-addr", &addr][..],
+        &util::AGENT_SCHEDULE,
+        &["-retain", "2"],
+    ]
+    .concat();
+    let mut child = spawn_agent(&args, &m, &log);
     let start = std::time::Instant::now();
     let saves = || {
         std::fs::read_to_string(log.path())
@@ -654,10 +585,7 @@ fn the_daemon_rotates_objects_on_schedule() {
         server.put("/v1/kv/tick", &format!("{:?}", start.elapsed()));
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    util::signal(child.id(), "-TERM");
     let status = child.wait().unwrap();
     let text = std::fs::read_to_string(log.path()).unwrap();
     assert!(status.success(), "{text}");
@@ -720,21 +648,18 @@ fn the_agent_writes_to_azure_blob_storage() {
     assert!(text(&out.stderr).contains(&format!("removed {}", first[0])));
     // An invalid snapshot leaves no blob (its uncommitted blocks are never visible).
     let proxy = FaultProxy::start(server.http_port());
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot".to_vec()),
+    let via = format!("http://{}", proxy.addr());
+    an_invalid_body_is_refused(
+        &proxy,
+        || {
+            az.cmd()
+                .args(["agent", "--once", "-http-addr", &via])
+                .args(["-azure-blob-container-name", "backups"])
+                .output()
+                .unwrap()
+        },
+        || az.cmd(),
+        "az://backups/manual/x.snap",
     );
-    let out = az
-        .cmd()
-        .args([
-            "agent",
-            "--once",
-            "-http-addr",
-            &format!("http://{}", proxy.addr()),
-        ])
-        .args(["-azure-blob-container-name", "backups"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert_eq!(listed(), now);
 }

