@@ -5,9 +5,11 @@
 //! Secrets: `ACLToken.SecretID` and `Node.SecretID` (bearer credentials); a root key's
 //! `WrappedKeys[*].KeyEncryptionKey` (the cleartext KEK the AEAD provider writes into raft),
 //! `WrappedDataEncryptionKey` and `WrappedRSAKey` (what the KEK unwraps: the keyring); an ACL
-//! auth method's `Config.OIDCClientSecret` and `Config.OIDCClientAssertion.ClientSecret`; an
-//! allocation's `SignedIdentities` (workload identity JWTs); a variable's `Data` (its
-//! encrypted items).
+//! auth method's `Config.OIDCClientSecret`, `Config.OIDCClientAssertion.ClientSecret` and
+//! `Config.OIDCClientAssertion.PrivateKey.PemKey` (what `ACLAuthMethod.Sanitize` in `acl.go`
+//! redacts); an allocation's `SignedIdentities` (workload identity JWTs); a variable's `Data`
+//! (its encrypted items); a CSI volume's `Secrets` (`CSISecrets` in `nomad/structs/csi.go`,
+//! the map Nomad itself never logs).
 
 use serde_json::Value as Json;
 
@@ -21,14 +23,20 @@ const SECRET_KEYS: &[&str] = &[
     "WrappedRSAKey",
     "OIDCClientSecret",
     "ClientSecret",
+    "PemKey",
     "SignedIdentities",
 ];
 
 /// Type byte of Variables, whose `Data` is the variable's encrypted items.
 const VARIABLES: u8 = 22;
 
+/// Type byte of CSIVolume, whose `Secrets` are the volume's credentials.
+const CSI_VOLUME: u8 = 18;
+
 fn is_secret(t: u8, key: &str) -> bool {
-    SECRET_KEYS.contains(&key) || (t == VARIABLES && key == "Data")
+    SECRET_KEYS.contains(&key)
+        || (t == VARIABLES && key == "Data")
+        || (t == CSI_VOLUME && key == "Secrets")
 }
 
 fn empty(v: &Json) -> bool {
@@ -151,6 +159,18 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert!(!key.to_string().contains("kek"));
         assert_eq!(identity(30, &key), "WrappedRootKeys:k");
+        let mut vol = serde_json::json!({"ID": "v", "Namespace": "default",
+            "Secrets": {"auth-token": "eyJtoken"}, "Parameters": {"fs": "ext4"}});
+        assert_eq!(redact(18, &mut vol, &r), vec!["/Secrets"]);
+        assert!(!vol.to_string().contains("eyJtoken"));
+        assert!(vol.to_string().contains("ext4"));
+        let mut method = serde_json::json!({"Name": "oidc", "Config": {"OIDCClientAssertion":
+            {"KeySource": "private_key", "PrivateKey": {"PemKey": "-----BEGIN PRIVATE KEY-----x", "KeyID": "kid"}}}});
+        assert_eq!(
+            redact(26, &mut method, &r),
+            vec!["/Config/OIDCClientAssertion/PrivateKey/PemKey"]
+        );
+        assert!(!method.to_string().contains("BEGIN PRIVATE KEY"));
         let mut var = serde_json::json!({"Namespace": "default", "Path": "p", "Data": "enc"});
         assert_eq!(redact(22, &mut var, &r), vec!["/Data"]);
         let mut job = serde_json::json!({"Namespace": "default", "ID": "web", "Data": "x"});
