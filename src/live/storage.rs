@@ -298,6 +298,13 @@ impl Storage {
         &self.opts
     }
 
+    /// Puts `store` in place of the one `url`'s bucket would get (tests of the writers).
+    #[cfg(test)]
+    pub(crate) fn set_store(&self, url: &ObjectUrl, store: Arc<dyn ObjectStore>) {
+        let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        stores.insert((url.scheme, url.bucket.clone()), store);
+    }
+
     /// The store (one per scheme and bucket, made on first use) that holds `url`'s object.
     pub fn store(&self, url: &ObjectUrl) -> Result<Arc<dyn ObjectStore>> {
         let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());

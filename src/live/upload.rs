@@ -253,22 +253,46 @@ impl io::Write for ObjectWriter {
 }
 
 /// Uploads the local file `path` to `url` (streamed in parts; the object appears only once
-/// the whole file is uploaded). Returns the bytes uploaded.
-pub fn upload_file(storage: &Storage, path: &Path, url: &ObjectUrl) -> Result<u64> {
+/// the whole file is uploaded and `keep` agreed; `stop`, asked after every block, and `keep`
+/// abort it with their error). Returns the bytes uploaded.
+pub fn upload_file(
+    storage: &Storage,
+    path: &Path,
+    url: &ObjectUrl,
+    stop: &dyn Fn() -> Result<()>,
+    keep: &dyn Fn() -> Result<()>,
+) -> Result<u64> {
     let mut f =
         File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
     let mut w = create(storage, url)?;
     let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
-        };
-        w.write(&buf[..n])?;
+    let sent = (|| {
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+            };
+            w.write(&buf[..n])?;
+            stop()?;
+        }
+        stop()?;
+        keep()
+    })();
+    match sent {
+        Ok(()) => w.finish(),
+        Err(e) => {
+            // Aborted here, not at some later drop; an abort that fails is said with the cause.
+            match w.abort() {
+                Ok(()) => Err(e),
+                Err(a) => Err(Error::Remote(format!(
+                    "{e}; and the upload could not be aborted ({a}): remove the pending multipart upload of {} by hand or with a lifecycle rule",
+                    url.url()
+                ))),
+            }
+        }
     }
-    w.finish()
 }
 
 /// One object of a listing: its URL, size and when it was last written.
@@ -448,7 +472,19 @@ pub fn save_via_scratch(
         std::process::id()
     ));
     let saved = transfer::save_into(client, opts, scratch, |_| local.clone())?;
-    let uploaded = upload_file(storage, &saved.path, url);
+    // The stop flag (a signal, or the lock lost) is asked after every block and `before_keep`
+    // (the leader lock) again before the upload completes: either aborts the upload.
+    let stop = || {
+        if transfer::was_cancelled(&opts.cancel) {
+            return Err(transfer::cancelled("uploading the snapshot"));
+        }
+        Ok(())
+    };
+    let keep = || {
+        opts.before_keep
+            .map_or(Ok(()), |check| check(&saved.snapshot))
+    };
+    let uploaded = upload_file(storage, &saved.path, url, &stop, &keep);
     let removed = std::fs::remove_file(&saved.path);
     let bytes = uploaded?;
     removed.map_err(|e| Error::io(format!("removing {}", saved.path.display()), e))?;
@@ -490,6 +526,45 @@ mod tests {
 
     /// Parts go up as they fill; the object appears only when finished, whole; a writer
     /// dropped or aborted part-way leaves nothing.
+    /// A stop during the upload of a scratch file, or a lock that `keep` finds lost at the
+    /// end, aborts it: no object is left; with neither, the object is whole.
+    #[test]
+    fn a_scratch_upload_stopped_or_refused_leaves_no_object() {
+        let storage = Storage::new(crate::live::storage::StorageOptions::default()).unwrap();
+        let mem = Arc::new(InMemory::new());
+        let url = ObjectUrl::parse("s3://b/consul-1.snap").unwrap();
+        storage.set_store(&url, mem.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("scratch.snap");
+        std::fs::write(&file, vec![7u8; 3 << 20]).unwrap();
+        let ok = || Ok(());
+        let lost = || Err(Error::Remote("the lock passed to another session".into()));
+        let blocks = std::cell::Cell::new(0);
+        let stop_after_one = || {
+            blocks.set(blocks.get() + 1);
+            if blocks.get() > 1 {
+                Err(Error::Remote("stopped".into()))
+            } else {
+                Ok(())
+            }
+        };
+        let rt = storage.runtime().clone();
+        let e = upload_file(&storage, &file, &url, &stop_after_one, &ok).unwrap_err();
+        assert!(e.to_string().contains("stopped"), "{e}");
+        assert_eq!(keys(&mem, &rt), vec![]);
+        let e = upload_file(&storage, &file, &url, &ok, &lost).unwrap_err();
+        assert!(e.to_string().contains("another session"), "{e}");
+        assert_eq!(keys(&mem, &rt), vec![]);
+        assert_eq!(
+            upload_file(&storage, &file, &url, &ok, &ok).unwrap(),
+            3 << 20
+        );
+        assert_eq!(
+            keys(&mem, &rt),
+            vec![("consul-1.snap".to_string(), 3 << 20)]
+        );
+    }
+
     #[test]
     fn an_object_appears_only_when_finished() {
         let rt = Arc::new(
