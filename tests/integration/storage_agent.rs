@@ -548,6 +548,45 @@ fn a_failed_listing_deletes_nothing() {
     assert_eq!(keys(&m, "backups").len(), 1);
 }
 
+/// An object retention cannot read (the store answers 503 for it) is said to be unreadable,
+/// not invalid, and is neither counted nor deleted; the readable ones are pruned as usual, and
+/// once it reads again it is counted.
+#[test]
+fn an_unreadable_object_is_not_called_invalid_nor_deleted() {
+    let Some((server, m)) = setup() else { return };
+    m.bucket("backups");
+    let addr = server.http_addr();
+    for i in 0..2 {
+        server.put(&format!("/v1/kv/u{i}"), "x");
+        let out = agent_once(&addr, &m.endpoint, "backups", &["-retain", "0"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let mut before = keys(&m, "backups");
+    before.sort();
+    assert_eq!(before.len(), 2);
+    let oldest = before[0].clone();
+    let port: u16 = m.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = FaultProxy::start(port);
+    proxy.set(
+        &format!("/backups/{oldest}"),
+        Fault::Status(503, b"SlowDown".to_vec()),
+    );
+    let via = format!("http://{}", proxy.addr());
+    server.put("/v1/kv/u2", "x");
+    let out = agent_once(&addr, &via, "backups", &["-retain", "1"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("could not be read"), "{log}");
+    assert!(!log.contains("is not a valid snapshot"), "{log}");
+    let after = keys(&m, "backups");
+    assert!(after.contains(&oldest), "{after:?}\n{log}");
+    assert_eq!(after.len(), 2, "{after:?}\n{log}");
+    proxy.clear();
+    let out = agent_once(&addr, &via, "backups", &["-retain", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(keys(&m, "backups").len(), 1);
+}
+
 /// The long-running agent (leader election, catalog checks) saving to S3 every 2 s keeps
 /// exactly `retain` objects, and stops cleanly on SIGTERM with no pending upload.
 #[test]

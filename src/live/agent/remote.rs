@@ -201,9 +201,22 @@ impl RemoteRetention {
                 }
             }
             let url = target.prefix.with_key(l.key.clone());
-            let r = upload::verify_object(&target.storage, &url)
-                .map(|v| KeptObject::of(&l.key, &v.snapshot))
-                .map_err(|e| e.to_string());
+            let r = match upload::verify_object(&target.storage, &url) {
+                Ok(v) => Ok(KeptObject::of(&l.key, &v.snapshot)),
+                Err(e @ Error::Invalid(_)) => Err(e.to_string()),
+                // A read that failed (a timeout, throttling, credentials) says nothing of the
+                // object: it is neither counted nor deleted this time, and read again next time.
+                Err(e) => {
+                    log(
+                        "WARN",
+                        &format!(
+                            "{} could not be read; retention does not count it this time: {e}",
+                            url.url()
+                        ),
+                    );
+                    continue;
+                }
+            };
             match &r {
                 Ok(k) => valid.push(k.clone()),
                 Err(why) => new_invalid.push((url.url(), why.clone())),

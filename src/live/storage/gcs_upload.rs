@@ -255,14 +255,24 @@ async fn put_result(resp: reqwest::Response) -> PutResult {
     }
 }
 
-/// One session, shared by the parts' requests.
-#[derive(Debug)]
+/// One session, shared by the parts' requests; its URI authorises writing the object, so
+/// Debug leaves it out.
 struct Session {
     http: reqwest::Client,
     uri: String,
     auth: Option<GcpCredentialProvider>,
     timeout: Duration,
     part_timeout: Duration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("uri", &"<redacted>")
+            .field("timeout", &self.timeout)
+            .field("part_timeout", &self.part_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
